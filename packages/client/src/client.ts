@@ -1,0 +1,152 @@
+// LodgeClient: typed access to an LXD-compatible server (lodged or LXD) over the unix socket or HTTPS.
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Operation, ResponseRaw } from '@lodge/api';
+import { ApiError } from '@lodge/api';
+import { EventStream } from './events.js';
+import { Images } from './images.js';
+import { Profiles } from './profiles.js';
+import { Projects } from './projects.js';
+import { ServerApi } from './server.js';
+import { RemoteOperation } from './operation.js';
+import { Transport, readBody, type TlsOptions } from './transport.js';
+
+export interface QueryOptions {
+  /** Sent as If-Match (quoted). */
+  etag?: string;
+  headers?: OutgoingHttpHeaders;
+  /** Add ?project= (default true). */
+  withProject?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface QueryResult<T> {
+  metadata: T;
+  status: number;
+  etag?: string;
+  location?: string;
+  operation?: string;
+}
+
+export class LodgeClient {
+  private eventsPromise?: Promise<EventStream>;
+
+  constructor(
+    readonly transport: Transport,
+    readonly project = 'default',
+  ) {}
+
+  static unix(socketPath: string, project = 'default'): LodgeClient {
+    return new LodgeClient(new Transport({ socketPath }), project);
+  }
+
+  static https(url: string, tls: TlsOptions, project = 'default'): LodgeClient {
+    return new LodgeClient(new Transport({ url, tls }), project);
+  }
+
+  get images(): Images {
+    return new Images(this);
+  }
+
+  get profiles(): Profiles {
+    return new Profiles(this);
+  }
+
+  get projects(): Projects {
+    return new Projects(this);
+  }
+
+  get server(): ServerApi {
+    return new ServerApi(this);
+  }
+
+  /** Same server, another project. */
+  useProject(project: string): LodgeClient {
+    return new LodgeClient(this.transport, project);
+  }
+
+  /** Adds ?project= for non-default projects (unless the path already has one). */
+  url(path: string, withProject = true): string {
+    if (!withProject || this.project === 'default' || /[?&]project=/.test(path)) return path;
+    return `${path}${path.includes('?') ? '&' : '?'}project=${encodeURIComponent(this.project)}`;
+  }
+
+  /** A raw request; the caller reads the body. Errors in the LXD envelope are thrown as ApiError. */
+  async raw(method: string, path: string, body?: Buffer | string | Readable, opts: QueryOptions = {}): Promise<IncomingMessage> {
+    const headers: OutgoingHttpHeaders = { ...opts.headers };
+    if (opts.etag) headers['If-Match'] = `"${opts.etag}"`;
+    const res = await this.transport.request({ method, path: this.url(path, opts.withProject ?? true), headers, body, signal: opts.signal });
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return res;
+  }
+
+  async query<T = unknown>(method: string, path: string, body?: unknown, opts: QueryOptions = {}): Promise<QueryResult<T>> {
+    const headers: OutgoingHttpHeaders = { ...opts.headers };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['Content-Type'] = 'application/json';
+    }
+    const res = await this.raw(method, path, payload, { ...opts, headers });
+    const text = (await readBody(res)).toString();
+    let env: ResponseRaw<T>;
+    try {
+      env = JSON.parse(text) as ResponseRaw<T>;
+    } catch {
+      throw new ApiError(res.statusCode ?? 500, `Invalid response from server: ${text.slice(0, 200)}`);
+    }
+    if (env.type === 'error') throw new ApiError(env.error_code || (res.statusCode ?? 500), env.error);
+    return {
+      metadata: env.metadata,
+      status: res.statusCode ?? 200,
+      etag: (res.headers.etag as string | undefined)?.replace(/^"|"$/g, ''),
+      location: res.headers.location as string | undefined,
+      operation: env.operation || undefined,
+    };
+  }
+
+  async get<T = unknown>(path: string): Promise<T> {
+    return (await this.query<T>('GET', path)).metadata;
+  }
+
+  /** The shared event stream (opened once per client, as the lxc client does). */
+  events(): Promise<EventStream> {
+    if (!this.eventsPromise) {
+      this.eventsPromise = EventStream.open(this.transport, { project: this.project });
+      this.eventsPromise.then(
+        (s) => s.onClose(() => (this.eventsPromise = undefined)),
+        () => (this.eventsPromise = undefined),
+      );
+    }
+    return this.eventsPromise;
+  }
+
+  /** Sends a request that returns an operation; the event stream is opened first so no update is missed. */
+  async operation(method: string, path: string, body?: unknown, opts: QueryOptions = {}): Promise<RemoteOperation> {
+    const events = await this.events();
+    const res = await this.query<Operation>(method, path, body, opts);
+    return this.track(res.metadata, events);
+  }
+
+  /** Tracks an operation created by a raw request (uploads). */
+  async track(op: Operation, events?: EventStream): Promise<RemoteOperation> {
+    const stream = events ?? (await this.events());
+    return new RemoteOperation(op, stream, () => this.get<Operation>(`/1.0/operations/${op.id}`));
+  }
+
+  close(): void {
+    void this.eventsPromise?.then((s) => s.close()).catch(() => undefined);
+    this.eventsPromise = undefined;
+  }
+}
+
+async function errorFrom(res: IncomingMessage): Promise<ApiError> {
+  const text = (await readBody(res)).toString();
+  try {
+    const env = JSON.parse(text) as ResponseRaw<null>;
+    if (env.error) return new ApiError(res.statusCode ?? 500, env.error);
+  } catch {
+    /* not an LXD envelope */
+  }
+  return new ApiError(res.statusCode ?? 500, text.trim() || res.statusMessage || `HTTP ${res.statusCode}`);
+}

@@ -1,0 +1,9 @@
+// @lodge/client: typed client for lodged (and any LXD 5.0 compatible server).
+export { LodgeClient, type QueryOptions, type QueryResult } from './client.js';
+export { Transport, readBody, type TlsOptions, type TransportOptions, type RawRequest } from './transport.js';
+export { EventStream, type EventHandler } from './events.js';
+export { RemoteOperation } from './operation.js';
+export { Images, type ImportImageOptions } from './images.js';
+export { Profiles } from './profiles.js';
+export { Projects } from './projects.js';
+export { ServerApi } from './server.js';

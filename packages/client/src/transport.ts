@@ -1,0 +1,121 @@
+// Transport: HTTP over the unix socket or HTTPS with client certificates, plus websocket dialing.
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { WebSocket } from 'ws';
+
+export interface TlsOptions {
+  /** Client certificate and key (PEM). */
+  cert?: string;
+  key?: string;
+  /** Pinned server certificate or CA (PEM); when absent the system CAs are used. */
+  ca?: string;
+  /** Skip verification entirely (only to fetch a certificate for fingerprint confirmation). */
+  insecure?: boolean;
+}
+
+export interface TransportOptions {
+  /** Unix socket path; when set, `url` is ignored. */
+  socketPath?: string;
+  /** https://host:port for remote servers. */
+  url?: string;
+  tls?: TlsOptions;
+  userAgent?: string;
+}
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | string | Readable;
+  signal?: AbortSignal;
+}
+
+export class Transport {
+  constructor(readonly opts: TransportOptions) {
+    if (!opts.socketPath && !opts.url) throw new Error('A unix socket path or a URL is needed');
+  }
+
+  get isUnix(): boolean {
+    return this.opts.socketPath !== undefined;
+  }
+
+  /** Sends a request and resolves with the response head (the body is left to the caller). */
+  request(r: RawRequest): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const headers: OutgoingHttpHeaders = { 'User-Agent': this.opts.userAgent ?? 'lodge-client', ...r.headers };
+      const req = this.isUnix
+        ? httpRequest({ socketPath: this.opts.socketPath, path: r.path, method: r.method, headers, signal: r.signal })
+        : this.httpsRequest(r, headers);
+      req.on('response', resolve);
+      req.on('error', reject);
+      const body = r.body;
+      if (body === undefined) req.end();
+      else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+      else {
+        body.on('error', (e) => req.destroy(e));
+        body.pipe(req);
+      }
+    });
+  }
+
+  private httpsRequest(r: RawRequest, headers: OutgoingHttpHeaders) {
+    const u = new URL(r.path, this.opts.url);
+    const tls = this.opts.tls ?? {};
+    return httpsRequest({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: u.port || 8443,
+      path: `${u.pathname}${u.search}`,
+      method: r.method,
+      headers,
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      rejectUnauthorized: !tls.insecure,
+      // A pinned self-signed certificate is trusted as itself, whatever name it carries.
+      checkServerIdentity: tls.ca ? () => undefined : undefined,
+      minVersion: 'TLSv1.2',
+      signal: r.signal,
+    });
+  }
+
+  /** Opens a websocket to an API path. */
+  websocket(path: string): Promise<WebSocket> {
+    const tls = this.opts.tls ?? {};
+    const url = this.isUnix ? `ws+unix://${this.opts.socketPath}:${path}` : new URL(path, this.opts.url!.replace(/^https/, 'wss')).toString();
+    const ws = new WebSocket(url, {
+      headers: { 'User-Agent': this.opts.userAgent ?? 'lodge-client' },
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      rejectUnauthorized: !tls.insecure,
+      // ws types this as the websocket-level check; it is handed to tls.connect, where undefined means "ok".
+      checkServerIdentity: tls.ca ? ((() => undefined) as never) : undefined,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => {
+        readBody(res)
+          .then((b) => {
+            let msg = `websocket handshake failed (${res.statusCode})`;
+            try {
+              msg = (JSON.parse(b.toString()) as { error?: string }).error || msg;
+            } catch {
+              /* not JSON */
+            }
+            reject(new Error(msg));
+          })
+          .catch(reject);
+      });
+      ws.once('error', reject);
+    });
+  }
+}
+
+export async function readBody(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,53 @@
+// Stored record shapes: what the daemon keeps, from which the wire objects are built.
+import type { Devices, ImageSource } from '@lodge/api';
+
+export interface ProjectRecord {
+  name: string;
+  description: string;
+  config: Record<string, string>;
+}
+
+export interface ProfileRecord {
+  name: string;
+  description: string;
+  config: Record<string, string>;
+  devices: Devices;
+}
+
+export interface ImageRecord {
+  fingerprint: string;
+  filename: string;
+  size: number;
+  architecture: string;
+  type: 'container' | 'virtual-machine';
+  public: boolean;
+  auto_update: boolean;
+  cached: boolean;
+  properties: Record<string, string>;
+  profiles: string[];
+  created_at: string;
+  expires_at: string;
+  last_used_at: string;
+  uploaded_at: string;
+  update_source?: ImageSource;
+  /** True when the rootfs is a separate file (split image). */
+  split: boolean;
+}
+
+export interface AliasRecord {
+  name: string;
+  description: string;
+  target: string;
+  type: string;
+}
+
+export interface PoolRecord {
+  name: string;
+  driver: string;
+  description: string;
+  config: Record<string, string>;
+}
+
+export interface ServerConfigRecord {
+  config: Record<string, string>;
+}

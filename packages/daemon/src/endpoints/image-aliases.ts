@@ -1,0 +1,66 @@
+// Image alias endpoints: list, create, get, replace, patch, rename, delete.
+import type { ImageAliasesEntry, ImageAliasesEntryPost, ImageAliasesEntryPut } from '@lodge/api';
+import { authenticated } from '../http/access.js';
+import { created, empty, sync } from '../http/reply.js';
+import type { Endpoint } from '../http/types.js';
+import { seg } from '../util/url.js';
+import { etagCheck, lc, listReply } from './common.js';
+
+export const imageAliasEndpoints: Endpoint[] = [
+  {
+    path: '/1.0/images/aliases',
+    get: {
+      access: authenticated,
+      handle: async (req, s) => listReply(req, await s.aliases.list(req.project), (a) => `/1.0/images/aliases/${seg(a.name)}`),
+    },
+    post: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const body = await req.json<ImageAliasesEntry>();
+        const name = await s.aliases.create(req.project, body, lc(req));
+        return created(`/1.0/images/aliases/${seg(name)}`);
+      },
+    },
+  },
+  {
+    path: '/1.0/images/aliases/{name}',
+    get: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const { alias, etag } = await s.aliases.get(req.project, req.param('name'));
+        return sync(alias, { etag });
+      },
+    },
+    put: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const body = await req.json<Partial<ImageAliasesEntryPut>>();
+        await s.aliases.update(req.project, req.param('name'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
+        return empty();
+      },
+    },
+    patch: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const body = await req.json<Partial<ImageAliasesEntryPut>>();
+        await s.aliases.update(req.project, req.param('name'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
+        return empty();
+      },
+    },
+    post: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const body = await req.json<ImageAliasesEntryPost>();
+        await s.aliases.rename(req.project, req.param('name'), body.name, lc(req));
+        return created(`/1.0/images/aliases/${seg(body.name)}`);
+      },
+    },
+    delete: {
+      access: authenticated,
+      handle: async (req, s) => {
+        await s.aliases.delete(req.project, req.param('name'), lc(req));
+        return empty();
+      },
+    },
+  },
+];

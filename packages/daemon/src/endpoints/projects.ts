@@ -1,0 +1,81 @@
+// Project endpoints: list, create, get, replace, patch, rename (async), delete, state.
+import type { ProjectPost, ProjectPut, ProjectsPost } from '@lodge/api';
+import { admin, authenticated } from '../http/access.js';
+import { created, empty, operation, sync } from '../http/reply.js';
+import type { Endpoint } from '../http/types.js';
+import { seg } from '../util/url.js';
+import { etagCheck, lc } from './common.js';
+import { applyFilter } from '../http/filter.js';
+
+export const projectEndpoints: Endpoint[] = [
+  {
+    path: '/1.0/projects',
+    anyProject: true,
+    get: {
+      access: authenticated,
+      handle: async (req, s) => {
+        let projects = applyFilter(await s.projects.list(), req.query.get('filter'));
+        const allowed = req.identity.projects;
+        if (allowed) projects = projects.filter((p) => allowed.includes(p.name));
+        return sync(req.recursion > 0 ? projects : projects.map((p) => `/1.0/projects/${seg(p.name)}`));
+      },
+    },
+    post: {
+      access: admin,
+      handle: async (req, s) => {
+        const body = await req.json<ProjectsPost>();
+        await s.projects.create(body, lc(req));
+        return created(`/1.0/projects/${seg(body.name)}`);
+      },
+    },
+  },
+  {
+    path: '/1.0/projects/{name}',
+    anyProject: true,
+    get: {
+      access: authenticated,
+      handle: async (req, s) => {
+        const { project, etag } = await s.projects.get(req.param('name'));
+        return sync(project, { etag });
+      },
+    },
+    put: {
+      access: admin,
+      handle: async (req, s) => {
+        const body = await req.json<Partial<ProjectPut>>();
+        await s.projects.update(req.param('name'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
+        return empty();
+      },
+    },
+    patch: {
+      access: admin,
+      handle: async (req, s) => {
+        const body = await req.json<Partial<ProjectPut>>();
+        await s.projects.update(req.param('name'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
+        return empty();
+      },
+    },
+    post: {
+      access: admin,
+      handle: async (req, s) => {
+        const body = await req.json<ProjectPost>();
+        const name = req.param('name');
+        await s.projects.must(name);
+        const op = s.operations.start({
+          project: name,
+          description: 'Renaming project',
+          resources: { projects: [`/1.0/projects/${seg(name)}`] },
+          run: async () => s.projects.rename(name, body.name, lc(req)),
+        });
+        return operation(op);
+      },
+    },
+    delete: {
+      access: admin,
+      handle: async (req, s) => {
+        await s.projects.delete(req.param('name'), lc(req));
+        return empty();
+      },
+    },
+  },
+];

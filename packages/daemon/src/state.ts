@@ -1,0 +1,30 @@
+// State: the services and infrastructure an endpoint handler may use, built once by daemon.ts.
+import type { Store } from './db/store.js';
+import type { EventHub } from './events/hub.js';
+import type { AliasService } from './images/aliases.js';
+import type { ImageImporter } from './images/importer.js';
+import type { ImageService } from './images/service.js';
+import type { OperationRegistry } from './operations/registry.js';
+import type { ProfileService } from './profiles/service.js';
+import type { ProjectService } from './projects/service.js';
+import type { ServerService } from './server/service.js';
+import type { PoolService } from './storage/pools.js';
+import type { Logger } from './sys/log.js';
+import type { Paths } from './sys/paths.js';
+
+export interface State {
+  readonly paths: Paths;
+  readonly store: Store;
+  readonly events: EventHub;
+  readonly operations: OperationRegistry;
+  readonly log: Logger;
+  readonly server: ServerService;
+  readonly projects: ProjectService;
+  readonly profiles: ProfileService;
+  readonly pools: PoolService;
+  readonly images: ImageService;
+  readonly imageImporter: ImageImporter;
+  readonly aliases: AliasService;
+  /** Asks the daemon to shut down (after the reply is sent). */
+  requestShutdown(): void;
+}
