@@ -1,0 +1,96 @@
+// A real lodged in a temporary directory for one test, driven by lodge, lxc or the client library.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { LodgeClient } from '@lodge/client';
+import { lodgeBin, lodgedBin } from './paths.js';
+import { run, type CmdOptions, type CmdResult } from './run.js';
+
+export interface DaemonOptions {
+  args?: string[];
+}
+
+export class TestDaemon {
+  private proc?: ChildProcess;
+  private stderr = '';
+  readonly client: LodgeClient;
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.client = LodgeClient.unix(this.socket);
+  }
+
+  get socket(): string {
+    return join(this.dir, 'unix.socket');
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, LXD_DIR: this.dir, LXD_CONF: join(this.dir, '.lxdconf'), LODGE_DIR: this.dir, LODGE_CONF: join(this.dir, '.lodgeconf'), NO_COLOR: '1' };
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get log(): string {
+    return this.stderr;
+  }
+
+  async start(): Promise<void> {
+    const proc = spawn(lodgedBin, ['--dir', this.dir, '--no-default-network', ...(this.opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    proc.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    const ready = await run(lodgedBin, ['waitready', '--dir', this.dir, '--timeout', '30'], { allowFail: true });
+    if (ready.code !== 0) throw new Error(`lodged did not start: ${this.stderr}`);
+  }
+
+  /** Clean shutdown through the API (as `lodged shutdown`). */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    await run(lodgedBin, ['shutdown', '--dir', this.dir], { allowFail: true });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+
+  /** Simulates a crash: SIGKILL, no cleanup. */
+  async kill9(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  lxc(args: string[], opts: CmdOptions = {}): Promise<CmdResult> {
+    return run('lxc', args, { ...opts, env: { ...this.env, ...opts.env } });
+  }
+
+  lodge(args: string[], opts: CmdOptions = {}): Promise<CmdResult> {
+    return run(lodgeBin, args, { ...opts, env: { ...this.env, ...opts.env } });
+  }
+}
+
+/** Starts lodged in a fresh temp dir; stops it and removes the dir when the test ends. */
+export async function startDaemon(t: TestContext, opts: DaemonOptions = {}): Promise<TestDaemon> {
+  const dir = await mkdtemp(join(tmpdir(), 'lodge-test-'));
+  const d = new TestDaemon(dir, opts);
+  t.after(async () => {
+    d.client.close();
+    await d.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await d.start();
+  return d;
+}
