@@ -2,6 +2,7 @@
 import type { ImageAliasesEntry, ImageAliasesEntryPost, ImageAliasesEntryPut } from '@lodge/api';
 import { authenticated } from '../http/access.js';
 import { created, empty, sync } from '../http/reply.js';
+import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
 import { seg } from '../util/url.js';
 import { etagCheck, lc, listReply } from './common.js';
@@ -16,7 +17,7 @@ export const imageAliasEndpoints: Endpoint[] = [
     post: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<ImageAliasesEntry>();
+        const body = await req.json<ImageAliasesEntry>(shapes.aliasesPost);
         const name = await s.aliases.create(req.project, body, lc(req));
         return created(`/1.0/images/aliases/${seg(name)}`);
       },
@@ -34,7 +35,7 @@ export const imageAliasEndpoints: Endpoint[] = [
     put: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ImageAliasesEntryPut>>();
+        const body = await req.json<Partial<ImageAliasesEntryPut>>(shapes.aliasPut);
         await s.aliases.update(req.project, req.param('name'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -42,7 +43,7 @@ export const imageAliasEndpoints: Endpoint[] = [
     patch: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ImageAliasesEntryPut>>();
+        const body = await req.json<Partial<ImageAliasesEntryPut>>(shapes.aliasPut);
         await s.aliases.update(req.project, req.param('name'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -50,7 +51,7 @@ export const imageAliasEndpoints: Endpoint[] = [
     post: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<ImageAliasesEntryPost>();
+        const body = await req.json<ImageAliasesEntryPost>(shapes.namePost);
         await s.aliases.rename(req.project, req.param('name'), body.name, lc(req));
         return created(`/1.0/images/aliases/${seg(body.name)}`);
       },

@@ -5,6 +5,7 @@ import { exportImage } from '../images/export.js';
 import { spoolImage } from '../images/upload.js';
 import { authenticated } from '../http/access.js';
 import { empty, operation, raw, sync } from '../http/reply.js';
+import * as shapes from '../http/shapes.js';
 import type { ApiRequest, Endpoint } from '../http/types.js';
 import type { State } from '../state.js';
 import { etagCheck, lc, listReply } from './common.js';
@@ -52,7 +53,7 @@ async function upload(req: ApiRequest, s: State) {
 async function createImage(req: ApiRequest, s: State) {
   const ctype = (req.headers['content-type'] ?? '').toLowerCase();
   if (!ctype.startsWith('application/json')) return upload(req, s);
-  const body = await req.json<ImagesPost>();
+  const body = await req.json<ImagesPost>(shapes.imagesPost);
   const type = body.source?.type ?? '';
   throw ApiError.badRequest(type ? `Image source type "${type}" is not supported yet` : 'No source provided');
 }
@@ -78,7 +79,7 @@ export const imageEndpoints: Endpoint[] = [
     put: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ImagePut>>();
+        const body = await req.json<Partial<ImagePut>>(shapes.imagePut);
         await s.images.update(req.project, req.param('fingerprint'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -86,7 +87,7 @@ export const imageEndpoints: Endpoint[] = [
     patch: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ImagePut>>();
+        const body = await req.json<Partial<ImagePut>>(shapes.imagePut);
         await s.images.update(req.project, req.param('fingerprint'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },

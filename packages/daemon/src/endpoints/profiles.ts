@@ -2,6 +2,7 @@
 import type { ProfilePost, ProfilePut, ProfilesPost } from '@lodge/api';
 import { authenticated } from '../http/access.js';
 import { created, empty, sync } from '../http/reply.js';
+import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
 import { apiUrl, seg } from '../util/url.js';
 import { etagCheck, lc, listReply } from './common.js';
@@ -16,7 +17,7 @@ export const profileEndpoints: Endpoint[] = [
     post: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<ProfilesPost>();
+        const body = await req.json<ProfilesPost>(shapes.profilesPost);
         await s.profiles.create(req.project, body, lc(req));
         return created(apiUrl(`/1.0/profiles/${seg(body.name)}`, req.project));
       },
@@ -34,7 +35,7 @@ export const profileEndpoints: Endpoint[] = [
     put: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ProfilePut>>();
+        const body = await req.json<Partial<ProfilePut>>(shapes.profilePut);
         await s.profiles.update(req.project, req.param('name'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -42,7 +43,7 @@ export const profileEndpoints: Endpoint[] = [
     patch: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ProfilePut>>();
+        const body = await req.json<Partial<ProfilePut>>(shapes.profilePut);
         await s.profiles.update(req.project, req.param('name'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -50,7 +51,7 @@ export const profileEndpoints: Endpoint[] = [
     post: {
       access: authenticated,
       handle: async (req, s) => {
-        const body = await req.json<ProfilePost>();
+        const body = await req.json<ProfilePost>(shapes.namePost);
         await s.profiles.rename(req.project, req.param('name'), body.name, lc(req));
         return created(apiUrl(`/1.0/profiles/${seg(body.name)}`, req.project));
       },

@@ -2,6 +2,7 @@
 import type { ProjectPost, ProjectPut, ProjectsPost } from '@lodge/api';
 import { admin, authenticated } from '../http/access.js';
 import { created, empty, operation, sync } from '../http/reply.js';
+import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
 import { seg } from '../util/url.js';
 import { etagCheck, lc } from './common.js';
@@ -23,7 +24,7 @@ export const projectEndpoints: Endpoint[] = [
     post: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<ProjectsPost>();
+        const body = await req.json<ProjectsPost>(shapes.projectsPost);
         await s.projects.create(body, lc(req));
         return created(`/1.0/projects/${seg(body.name)}`);
       },
@@ -42,7 +43,7 @@ export const projectEndpoints: Endpoint[] = [
     put: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ProjectPut>>();
+        const body = await req.json<Partial<ProjectPut>>(shapes.projectPut);
         await s.projects.update(req.param('name'), body, { patch: false, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -50,7 +51,7 @@ export const projectEndpoints: Endpoint[] = [
     patch: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ProjectPut>>();
+        const body = await req.json<Partial<ProjectPut>>(shapes.projectPut);
         await s.projects.update(req.param('name'), body, { patch: true, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -58,7 +59,7 @@ export const projectEndpoints: Endpoint[] = [
     post: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<ProjectPost>();
+        const body = await req.json<ProjectPost>(shapes.namePost);
         const name = req.param('name');
         await s.projects.must(name);
         const op = s.operations.start({

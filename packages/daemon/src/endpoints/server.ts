@@ -2,6 +2,7 @@
 import type { ServerPut } from '@lodge/api';
 import { admin, localOnly, untrusted } from '../http/access.js';
 import { empty, sync } from '../http/reply.js';
+import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
 import { etagCheck, lc } from './common.js';
 
@@ -23,7 +24,7 @@ export const serverEndpoints: Endpoint[] = [
     put: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ServerPut>>();
+        const body = await req.json<Partial<ServerPut>>(shapes.serverPut);
         await s.server.update(body.config, { patch: false, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },
@@ -31,7 +32,7 @@ export const serverEndpoints: Endpoint[] = [
     patch: {
       access: admin,
       handle: async (req, s) => {
-        const body = await req.json<Partial<ServerPut>>();
+        const body = await req.json<Partial<ServerPut>>(shapes.serverPut);
         await s.server.update(body.config, { patch: true, etag: etagCheck(req), lc: lc(req) });
         return empty();
       },

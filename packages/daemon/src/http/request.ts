@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '@lodge/api';
 import type { Identity } from './identity.js';
+import { checkShape, type Shape } from './shape.js';
 import type { ApiRequest } from './types.js';
 
 /** JSON bodies above this are refused; uploads use streams, not json(). */
@@ -61,15 +62,19 @@ export class HttpApiRequest implements ApiRequest {
     return Buffer.concat(chunks);
   }
 
-  async json<T>(): Promise<T> {
+  async json<T>(shape: Shape): Promise<T> {
     const body = await this.buffer(maxJsonBody);
     const text = body.toString('utf8').trim();
     if (text === '') throw ApiError.badRequest('Request body is empty (expected JSON)');
+    let value: unknown;
     try {
-      return JSON.parse(text) as T;
+      value = JSON.parse(text);
     } catch (e) {
       throw ApiError.badRequest(`Invalid JSON in request body: ${(e as Error).message}`);
     }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw ApiError.badRequest('Invalid request: the body must be a JSON object');
+    checkShape(value, shape);
+    return value as T;
   }
 
   checkEtag(current: string): void {

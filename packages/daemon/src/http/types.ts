@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { State } from '../state.js';
 import type { Identity } from './identity.js';
 import type { Reply } from './reply.js';
+import type { Shape } from './shape.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -18,8 +19,8 @@ export interface ApiRequest {
   readonly recursion: number;
   /** True for a websocket upgrade request. */
   readonly isUpgrade: boolean;
-  /** Parses the JSON body (400 on bad JSON, 413 when too large). */
-  json<T>(): Promise<T>;
+  /** Parses the JSON body and checks it against a shape (400 on bad JSON or types, 413 when too large). */
+  json<T>(shape: Shape): Promise<T>;
   /** The raw body as a buffer, limited to maxBytes (413 above). */
   buffer(maxBytes: number): Promise<Buffer>;
   /** Refuses the request with 412 if If-Match is set and differs from the current ETag. */

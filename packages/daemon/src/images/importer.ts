@@ -53,6 +53,15 @@ export class ImageImporter {
   ) {}
 
   async import(req: ImportRequest): Promise<ImageRecord> {
+    try {
+      return await this.importSpooled(req);
+    } finally {
+      // Whatever was not moved into place (or everything, on failure) goes.
+      await req.spooled.cleanup();
+    }
+  }
+
+  private async importSpooled(req: ImportRequest): Promise<ImageRecord> {
     const fp = req.spooled.fingerprint;
     if (req.expectedFingerprint && req.expectedFingerprint !== fp) {
       throw ApiError.badRequest(`fingerprints don't match, got ${fp} expected ${req.expectedFingerprint}`);
@@ -77,7 +86,6 @@ export class ImageImporter {
         return record;
       } finally {
         await revert.run();
-        await req.spooled.cleanup();
       }
     });
   }
