@@ -1,10 +1,10 @@
 // lodged entry point: run the daemon, or `waitready`, `shutdown`, `version`.
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { LodgeClient } from '@lodge/client';
 import { Daemon } from './daemon.js';
 import { serverVersion } from './server/service.js';
 import { LogRoot } from './sys/log.js';
+import { groupId } from './sys/groups.js';
 import { Paths } from './sys/paths.js';
 
 const usage = `Usage: lodged [options]            run the daemon
@@ -21,14 +21,6 @@ Options:
   --timeout S             seconds to wait (waitready, shutdown)
   -h, --help              show this help
 `;
-
-function groupId(name: string): number {
-  if (/^\d+$/.test(name)) return Number(name);
-  const out = execFileSync('getent', ['group', name]).toString().split(':');
-  const gid = Number(out[2]);
-  if (!Number.isInteger(gid)) throw new Error(`Unknown group "${name}"`);
-  return gid;
-}
 
 async function waitReady(dir: string, timeoutS: number): Promise<number> {
   const client = LodgeClient.unix(new Paths(dir).socket);
