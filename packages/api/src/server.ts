@@ -33,7 +33,8 @@ export interface ServerEnvironment {
 }
 
 export interface ServerPut {
-  config: Record<string, string>;
+  /** Strings, except core.trust_password which reads back as boolean true when set. */
+  config: Record<string, string | boolean>;
 }
 
 export interface ServerUntrusted {

@@ -60,12 +60,12 @@ export class Daemon {
     const events = new EventHub();
     events.onLoggingDemand = (wanted) =>
       this.logRoot.setSink(wanted ? (level, message, context) => events.logging({ level, message, context }) : undefined);
-    const operations = new OperationRegistry(events);
+    const operations = new OperationRegistry(events, log);
     const host = await readHostInfo(runner);
     const certificate = await ensureServerCertificate(runner, paths.serverCert, paths.serverKey, host.hostname);
     const projects = new ProjectService(store, events);
     const profiles = new ProfileService(store, events, projects);
-    const pools = new PoolService(store, events, { dir: new DirDriver(paths.storagePools) });
+    const pools = new PoolService(store, events, { dir: new DirDriver(paths.storagePools, runner) });
     const images = new ImageService(store, events, paths, projects);
     const aliases = new AliasService(images);
     const server = new ServerService({

@@ -42,10 +42,10 @@ test('server config: keys validated by name, PUT honours If-Match, the trust pas
   assert.equal((await d.lxc(['config', 'get', 'images.remote_cache_expiry'])).stdout.trim(), '3');
   await d.lxc(['config', 'set', 'core.trust_password', 'sekrit']);
   const { server, etag } = await d.client.server.get();
-  assert.equal(server.config['core.trust_password'], 'true');
+  assert.equal(server.config['core.trust_password'], true);
   await assert.rejects(d.client.server.update({ config: {} }, 'not-the-etag'), /ETag doesn't match/);
   await d.client.server.update({ config: { ...server.config, 'user.x': 'y' } }, etag);
   const after = (await d.client.server.get()).server.config;
   assert.equal(after['user.x'], 'y');
-  assert.equal(after['core.trust_password'], 'true');
+  assert.equal(after['core.trust_password'], true);
 });

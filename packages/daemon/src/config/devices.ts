@@ -94,7 +94,7 @@ function validateDeviceKeys(name: string, dev: Record<string, string>): void {
   for (const [key, value] of Object.entries(dev)) {
     if (key === 'type') continue;
     if (typeof value !== 'string') throw ApiError.badRequest(`Device "${name}": value of "${key}" must be a string`);
-    const rule = rules[key];
+    const rule = key.startsWith('user.') ? isAny : rules[key];
     if (!rule) throw ApiError.badRequest(`Device "${name}": invalid device option "${key}" for type "${type}"`);
     try {
       rule(value);
@@ -116,6 +116,9 @@ function validateDeviceShape(name: string, dev: Record<string, string>): void {
   }
   if (dev.type === 'nic' && !dev.network && !dev.nictype) {
     throw ApiError.badRequest(`Device "${name}": nic devices need a "network" or a "nictype"`);
+  }
+  if (dev.type === 'nic' && !dev.network && dev.nictype !== 'p2p' && !dev.parent) {
+    throw ApiError.badRequest(`Device "${name}": nic devices of nictype "${dev.nictype}" need a "parent"`);
   }
   if (dev.type === 'nic' && dev.network && (dev.nictype || dev.parent)) {
     throw ApiError.badRequest(`Device "${name}": "network" cannot be combined with "nictype" or "parent"`);

@@ -27,13 +27,15 @@ export function validateSnapshotName(name: string): string {
   return name;
 }
 
-/** Profiles, storage pools, networks and aliases: no "/", not "." or "..", no control characters. */
+/**
+ * Profiles, storage pools and networks, with LXD's rule: no "/", not "." or "..". Spaces are allowed as in
+ * LXD; control characters are refused because they break every listing that shows the name.
+ */
 export function validateObjectName(kind: string, name: string | undefined): string {
   if (!name) throw ApiError.badRequest('No name provided');
   if (name.includes('/')) throw ApiError.badRequest(`${kind} names may not contain slashes`);
   if (name === '.' || name === '..') throw ApiError.badRequest(`Invalid ${kind.toLowerCase()} name "${name}"`);
-  if (/[\s\x00-\x1f\x7f]/.test(name)) throw ApiError.badRequest(`${kind} names may not contain spaces or control characters`);
-  if (name.length > 255) throw ApiError.badRequest(`${kind} name too long`);
+  if (/[\x00-\x1f\x7f]/.test(name)) throw ApiError.badRequest(`${kind} names may not contain control characters`);
   return name;
 }
 

@@ -1,6 +1,8 @@
 // Server configuration keys (GET/PUT /1.0 "config").
-import type { KeySchema } from './keys.js';
+import type { KeyRule, KeySchema } from './keys.js';
 import { isAny, isBool, isCompressionAlgorithm, isInt64, isListenAddress, optional } from './validators.js';
+
+const notYet = (what: string): KeyRule => ({ validate: isAny, doc: what, unsupported: `${what} is not implemented by lodge` });
 
 export const serverSchema: KeySchema = {
   subject: 'server',
@@ -16,7 +18,28 @@ export const serverSchema: KeySchema = {
     'images.auto_update_interval': { validate: optional(isInt64), default: '6', doc: 'Hours between image refreshes (0 disables)' },
     'images.compression_algorithm': { validate: optional(isCompressionAlgorithm), default: 'gzip', doc: 'Compression for new images' },
     'images.remote_cache_expiry': { validate: optional(isInt64), default: '10', doc: 'Days after which unused cached images are removed' },
+    'backups.compression_algorithm': { validate: optional(isCompressionAlgorithm), default: 'gzip', doc: 'Compression for new backups' },
+    'core.bgp_address': notYet('BGP'),
+    'core.bgp_asn': notYet('BGP'),
+    'core.bgp_routerid': notYet('BGP'),
+    'core.debug_address': notYet('The debug (pprof) listener'),
+    'core.dns_address': notYet('The authoritative DNS server'),
+    'core.metrics_address': notYet('A separate metrics listener'),
+    'core.https_trusted_proxy': notYet('Trusted proxies'),
+    'core.trust_ca_certificates': notYet('PKI mode'),
+    'images.default_architecture': notYet('A default image architecture'),
+    'storage.backups_volume': notYet('Storing backups on a custom volume'),
+    'storage.images_volume': notYet('Storing images on a custom volume'),
     'lodge.default_network': { validate: optional(isBool), default: 'true', doc: 'Create lodgebr0 on first start when no network exists' },
   },
-  patterns: [{ prefix: 'user.', validate: isAny, doc: 'Free-form user key' }],
+  patterns: [
+    { prefix: 'user.', validate: isAny, doc: 'Free-form user key' },
+    ...['maas.', 'candid.', 'rbac.', 'cluster.', 'network.ovn.', 'core.https_allowed_'].map((prefix) => ({
+      prefix,
+      validate: () => {
+        throw new Error(`the ${prefix}* keys are not implemented by lodge`);
+      },
+      doc: 'Not implemented by lodge',
+    })),
+  ],
 };

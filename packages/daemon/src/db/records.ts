@@ -51,3 +51,21 @@ export interface PoolRecord {
 export interface ServerConfigRecord {
   config: Record<string, string>;
 }
+
+export interface InstanceRecord {
+  name: string;
+  type: 'container' | 'virtual-machine';
+  architecture: string;
+  description: string;
+  config: Record<string, string>;
+  devices: Devices;
+  profiles: string[];
+  ephemeral: boolean;
+  stateful: boolean;
+  created_at: string;
+  last_used_at: string;
+  /** Pool of the root volume, fixed at creation. */
+  pool: string;
+  /** Set until creation finishes; a record still marked at daemon start is a crash leftover. */
+  creating?: boolean;
+}

@@ -2,7 +2,7 @@
 import { Collection } from './collection.js';
 import type { KvEngine } from './kv.js';
 import { migrations, schemaKey, schemaVersion } from './schema.js';
-import type { AliasRecord, ImageRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord } from './records.js';
+import type { AliasRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord } from './records.js';
 import { Conflict, Txn } from './txn.js';
 
 /** Scope used for objects that belong to no project. */
@@ -14,6 +14,7 @@ export class Tx extends Txn {
   readonly images = new Collection<ImageRecord>(this, 'images', 'Image');
   readonly aliases = new Collection<AliasRecord>(this, 'aliases', 'Image alias');
   readonly pools = new Collection<PoolRecord>(this, 'pools', 'Storage pool');
+  readonly instances = new Collection<InstanceRecord>(this, 'instances', 'Instance');
 
   async serverConfig(): Promise<Record<string, string>> {
     return (await this.get<ServerConfigRecord>('config/server'))?.config ?? {};
@@ -21,6 +22,11 @@ export class Tx extends Txn {
 
   setServerConfig(config: Record<string, string>): void {
     this.put('config/server', { config });
+  }
+
+  /** A random id of this daemon's state directory (keeps LXC cgroup names apart between daemons). */
+  async daemonId(): Promise<string | undefined> {
+    return this.get<string>('meta/daemon-id');
   }
 }
 

@@ -24,6 +24,7 @@ function secretMatches(op: Operation, secret: string | null): boolean {
 export const operationEndpoints: Endpoint[] = [
   {
     path: '/1.0/operations',
+    anyProject: true,
     get: {
       access: authenticated,
       handle: async (req, s) => {
@@ -45,7 +46,7 @@ export const operationEndpoints: Endpoint[] = [
       handle: async (req, s) => {
         const op = s.operations.get(req.param('id'));
         await op.cancel();
-        s.events.lifecycle(op.project, 'operation-cancelled', op.url, lc(req));
+        s.events.lifecycle(op.project ?? 'default', 'operation-cancelled', op.url, lc(req));
         return empty();
       },
     },

@@ -1,5 +1,6 @@
 // Project endpoints: list, create, get, replace, patch, rename (async), delete, state.
 import type { ProjectPost, ProjectPut, ProjectsPost } from '@lodge/api';
+import { ApiError } from '@lodge/api';
 import { admin, authenticated } from '../http/access.js';
 import { created, empty, operation, sync } from '../http/reply.js';
 import * as shapes from '../http/shapes.js';
@@ -62,10 +63,11 @@ export const projectEndpoints: Endpoint[] = [
         const body = await req.json<ProjectPost>(shapes.namePost);
         const name = req.param('name');
         await s.projects.must(name);
+        if (name === 'default') throw ApiError.forbidden("The 'default' project cannot be renamed");
         const op = s.operations.start({
-          project: name,
+          project: undefined,
           description: 'Renaming project',
-          resources: { projects: [`/1.0/projects/${seg(name)}`] },
+          resources: null,
           run: async () => s.projects.rename(name, body.name, lc(req)),
         });
         return operation(op);

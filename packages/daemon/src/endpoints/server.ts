@@ -13,6 +13,7 @@ export const serverEndpoints: Endpoint[] = [
   },
   {
     path: '/1.0',
+    anyProject: true,
     get: {
       access: untrusted,
       handle: async (req, s) => {

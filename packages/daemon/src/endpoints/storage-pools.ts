@@ -8,6 +8,7 @@ import { applyFilter } from '../http/filter.js';
 export const storagePoolEndpoints: Endpoint[] = [
   {
     path: '/1.0/storage-pools',
+    anyProject: true,
     get: {
       access: authenticated,
       handle: async (req, s) => {
@@ -18,6 +19,7 @@ export const storagePoolEndpoints: Endpoint[] = [
   },
   {
     path: '/1.0/storage-pools/{name}',
+    anyProject: true,
     get: {
       access: authenticated,
       handle: async (req, s) => {
@@ -28,6 +30,7 @@ export const storagePoolEndpoints: Endpoint[] = [
   },
   {
     path: '/1.0/storage-pools/{name}/resources',
+    anyProject: true,
     get: { access: authenticated, handle: async (req, s) => sync(await s.pools.resources(req.param('name'))) },
   },
 ];

@@ -55,8 +55,11 @@ export class EventHub {
     this.publish({ type: 'lifecycle', timestamp: formatTime(new Date()), metadata, location: this.location, project });
   }
 
-  operation(project: string, op: Operation): void {
-    this.publish({ type: 'operation', timestamp: op.updated_at, metadata: op, location: this.location, project });
+  /** Operations without a project (project renames) go to every listener, as in LXD. */
+  operation(project: string | undefined, op: Operation): void {
+    const event: Event = { type: 'operation', timestamp: op.updated_at, metadata: op, location: this.location };
+    if (project !== undefined) event.project = project;
+    this.publish(event);
   }
 
   logging(metadata: EventLogging): void {

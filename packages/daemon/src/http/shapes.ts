@@ -1,7 +1,7 @@
 // Shapes of the request bodies the endpoints accept (see shape.ts).
 import type { Shape } from './shape.js';
 
-export const serverPut: Shape = { config: 'stringMap' };
+export const serverPut: Shape = { config: 'any' };
 export const profilesPost: Shape = { name: 'string', description: 'string', config: 'stringMap', devices: 'devices' };
 export const profilePut: Shape = { description: 'string', config: 'stringMap', devices: 'devices' };
 export const namePost: Shape = { name: 'string' };

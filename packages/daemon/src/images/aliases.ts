@@ -10,7 +10,7 @@ import type { ImageService } from './service.js';
 
 function validateAliasName(name: string | undefined): string {
   if (!name) throw ApiError.badRequest('name and target are required');
-  if (name.length > 255 || /[\s\x00-\x1f\x7f]/.test(name) || name.startsWith('/') || name === '.' || name === '..') {
+  if (/[\x00-\x1f\x7f]/.test(name) || name.startsWith('/') || name === '.' || name === '..') {
     throw ApiError.badRequest(`Invalid alias name "${name}"`);
   }
   if (/^[0-9a-f]{64}$/.test(name)) throw ApiError.badRequest('Alias names may not be full image fingerprints');

@@ -66,6 +66,7 @@ export class ImageService {
       const scope = await this.scope(tx, project);
       const rec = await this.resolve(tx, project, prefix);
       opts.etag?.(imageEtag(rec));
+      if (put.expires_at && Number.isNaN(Date.parse(put.expires_at))) throw ApiError.badRequest(`Invalid expires_at "${put.expires_at}"`);
       const profiles = put.profiles ?? (opts.patch ? rec.profiles : ['default']);
       const profileScope = await this.projects.effective(tx, project, 'features.profiles');
       for (const p of profiles ?? []) {
@@ -79,7 +80,6 @@ export class ImageService {
         expires_at: put.expires_at ? formatTime(new Date(put.expires_at)) : opts.patch ? rec.expires_at : epochTime,
         profiles: profiles ?? [],
       };
-      if (put.expires_at && Number.isNaN(Date.parse(put.expires_at))) throw ApiError.badRequest(`Invalid expires_at "${put.expires_at}"`);
       tx.images.put(scope, rec.fingerprint, next);
       tx.onCommit(() => this.events.lifecycle(project, 'image-updated', `/1.0/images/${rec.fingerprint}`, opts.lc));
     });

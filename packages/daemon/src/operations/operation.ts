@@ -12,7 +12,8 @@ export interface OperationContext {
 }
 
 export interface OperationOptions {
-  project: string;
+  /** Project of the objects it works on; undefined for operations on projects themselves. */
+  project: string | undefined;
   description: string;
   class?: OperationClass;
   resources?: Record<string, string[]> | null;
@@ -30,7 +31,7 @@ export type Announce = (op: Operation) => void;
 export class Operation {
   readonly id = randomUUID();
   readonly class: OperationClass;
-  readonly project: string;
+  readonly project: string | undefined;
   readonly description: string;
   readonly createdAt = new Date();
   private updatedAt = this.createdAt;

@@ -1,6 +1,7 @@
 // Operation registry: creates and starts operations, keeps finished ones readable for a while.
 import { ApiError } from '@lodge/api';
 import type { EventHub } from '../events/hub.js';
+import type { Logger } from '../sys/log.js';
 import { Operation, type OperationOptions } from './operation.js';
 
 /** How long a finished operation stays readable (LXD: 5 s). */
@@ -9,7 +10,10 @@ const keepFinishedMs = 5000;
 export class OperationRegistry {
   private readonly ops = new Map<string, Operation>();
 
-  constructor(private readonly events: EventHub) {}
+  constructor(
+    private readonly events: EventHub,
+    private readonly log?: Logger,
+  ) {}
 
   /** Creates an operation, announces it as Pending, then starts it (Running). */
   start(opts: OperationOptions): Operation {
@@ -26,8 +30,9 @@ export class OperationRegistry {
     return op;
   }
 
+  /** Operations of a project (plus those of no project); all of them when project is undefined. */
   list(project: string | undefined): Operation[] {
-    return [...this.ops.values()].filter((o) => project === undefined || o.project === project);
+    return [...this.ops.values()].filter((o) => project === undefined || o.project === undefined || o.project === project);
   }
 
   /** Operations not yet final (used to wait on shutdown). */
@@ -36,7 +41,9 @@ export class OperationRegistry {
   }
 
   private changed(op: Operation): void {
-    this.events.operation(op.project, op.toApi());
+    const api = op.toApi();
+    this.log?.debug(op.final ? `${api.status} for operation` : op.status === 105 ? 'New operation' : 'Started operation', { id: op.id, class: op.class, description: op.description, ...(api.err ? { err: api.err } : {}) });
+    this.events.operation(op.project, api);
     if (op.final) setTimeout(() => this.ops.delete(op.id), keepFinishedMs).unref();
   }
 }

@@ -15,8 +15,8 @@ import { seg } from '../util/url.js';
 /** Reports the URLs of objects using a profile (instances, later). */
 export type ProfileUsage = (tx: Tx, project: string, profile: string) => Promise<string[]>;
 
-/** Called after a profile changed, so running instances can pick up the new config. */
-export type ProfileChanged = (project: string, profile: string) => Promise<void>;
+/** Called after a profile changed (with its previous content), so running instances can pick up the change. */
+export type ProfileChanged = (scope: string, previous: ProfileRecord) => Promise<void>;
 
 export class ProfileService {
   private readonly usage: ProfileUsage[] = [];
@@ -97,7 +97,7 @@ export class ProfileService {
     put: Partial<ProfilePut>,
     opts: { etag?: (current: string) => void; patch: boolean; lc: LifecycleOptions },
   ): Promise<void> {
-    await this.store.tx(async (tx) => {
+    const { scope, previous } = await this.store.tx(async (tx) => {
       const scope = await this.projects.effective(tx, project, 'features.profiles');
       const cur = await tx.profiles.must(scope, name);
       opts.etag?.(etag(cur));
@@ -112,12 +112,13 @@ export class ProfileService {
       await this.validate(tx, next);
       await tx.profiles.update(scope, name, next);
       tx.onCommit(() => this.events.lifecycle(project, 'profile-updated', `/1.0/profiles/${seg(name)}`, opts.lc));
+      return { scope, previous: cur };
     });
-    for (const fn of this.changed) await fn(project, name);
+    for (const fn of this.changed) await fn(scope, previous);
   }
 
   async rename(project: string, name: string, to: string, lc: LifecycleOptions): Promise<void> {
-    if (name === 'default') throw ApiError.forbidden('The "default" profile cannot be renamed');
+    if (name === 'default') throw ApiError.forbidden("The 'default' profile cannot be renamed");
     const newName = validateObjectName('Profile', to);
     await this.store.tx(async (tx) => {
       const scope = await this.projects.effective(tx, project, 'features.profiles');
@@ -129,7 +130,7 @@ export class ProfileService {
   }
 
   async delete(project: string, name: string, lc: LifecycleOptions): Promise<void> {
-    if (name === 'default') throw ApiError.forbidden('The "default" profile cannot be deleted');
+    if (name === 'default') throw ApiError.forbidden("The 'default' profile cannot be deleted");
     await this.store.tx(async (tx) => {
       const scope = await this.projects.effective(tx, project, 'features.profiles');
       await tx.profiles.must(scope, name);

@@ -102,7 +102,7 @@ export class ProjectService {
   }
 
   async rename(name: string, to: string, lc: LifecycleOptions): Promise<void> {
-    if (name === 'default') throw ApiError.forbidden('The "default" project cannot be renamed');
+    if (name === 'default') throw ApiError.forbidden("The 'default' project cannot be renamed");
     const newName = validateProjectName(to);
     await this.store.tx(async (tx) => {
       const rec = await tx.projects.must(globalScope, name);
@@ -118,7 +118,7 @@ export class ProjectService {
   }
 
   async delete(name: string, lc: LifecycleOptions): Promise<void> {
-    if (name === 'default') throw ApiError.forbidden('The "default" project cannot be deleted');
+    if (name === 'default') throw ApiError.forbidden("The 'default' project cannot be deleted");
     await this.store.tx(async (tx) => {
       await tx.projects.must(globalScope, name);
       if (!(await this.isEmpty(tx, name))) throw ApiError.badRequest('Only empty projects can be removed');

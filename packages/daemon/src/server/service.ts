@@ -47,8 +47,8 @@ export class ServerService {
 
   async info(project: string): Promise<{ server: Server; etag: string }> {
     const config = await this.config();
-    const shown = { ...config };
-    if (shown['core.trust_password']) shown['core.trust_password'] = 'true';
+    const shown: Record<string, string | boolean> = { ...config };
+    if (shown['core.trust_password']) shown['core.trust_password'] = true;
     const h = this.d.host;
     const server: Server = {
       config: shown,
@@ -88,18 +88,26 @@ export class ServerService {
     if (config !== null && config !== undefined && (typeof config !== 'object' || Array.isArray(config))) {
       throw ApiError.badRequest('config must be a map of strings');
     }
-    validateConfig(serverSchema, config);
-    const incoming = config as Record<string, string> | undefined;
     const prev = await this.config();
-    const merged = opts.patch ? { ...prev, ...(incoming ?? {}) } : { ...(incoming ?? {}) };
-    // Clients send back what GET showed; "true" for the password means "unchanged".
-    if (merged['core.trust_password'] === 'true' && prev['core.trust_password']) merged['core.trust_password'] = prev['core.trust_password'];
-    else if (merged['core.trust_password']) merged['core.trust_password'] = await hashPassword(merged['core.trust_password']);
+    const incoming: Record<string, string> = {};
+    // Clients send back what GET showed: boolean true for the password means "unchanged".
+    let keepPassword = false;
+    for (const [k, v] of Object.entries(config ?? {})) {
+      if (k === 'core.trust_password' && v === true) keepPassword = true;
+      else if (typeof v !== 'string') throw ApiError.badRequest(`Invalid value for server config key "${k}": must be a string`);
+      else incoming[k] = v;
+    }
+    validateConfig(serverSchema, incoming);
+    const merged = opts.patch ? { ...prev, ...incoming } : { ...incoming };
+    if (keepPassword && prev['core.trust_password']) merged['core.trust_password'] = prev['core.trust_password'];
+    else if (merged['core.trust_password'] && merged['core.trust_password'] !== prev['core.trust_password']) {
+      merged['core.trust_password'] = await hashPassword(merged['core.trust_password']);
+    }
     const next = withoutEmpty(merged);
     await this.d.store.tx(async (tx) => {
       const cur = await tx.serverConfig();
-      const shown = { ...cur };
-      if (shown['core.trust_password']) shown['core.trust_password'] = 'true';
+      const shown: Record<string, string | boolean> = { ...cur };
+      if (shown['core.trust_password']) shown['core.trust_password'] = true;
       opts.etag?.(etagOf(shown));
       tx.setServerConfig(next);
     });

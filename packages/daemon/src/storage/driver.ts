@@ -14,10 +14,39 @@ export interface PoolSpace {
   inodesTotal: number;
 }
 
+export type VolumeKind = 'containers' | 'containers-snapshots' | 'images' | 'custom' | 'custom-snapshots';
+
+/** A volume of a pool: its kind and name (instance volumes are named "<project>_<name>"). */
+export interface Volume {
+  pool: string;
+  poolConfig: Record<string, string>;
+  kind: VolumeKind;
+  name: string;
+}
+
+/** Image files to unpack: a unified tarball, or a metadata tarball plus a rootfs (tarball or squashfs). */
+export interface ImageFiles {
+  meta: string;
+  rootfs?: string;
+  rootfsIsSquashfs?: boolean;
+}
+
 export interface StorageDriver {
   info(): DriverInfo;
   /** Validated config in, final config out (e.g. the resolved source path). */
   createPool(name: string, config: Record<string, string>): Promise<Record<string, string>>;
   deletePool(name: string, config: Record<string, string>): Promise<void>;
   space(config: Record<string, string>): Promise<PoolSpace>;
+  /** Directory that holds the volume (rootfs/ inside for instances and images). */
+  mountPath(vol: Volume): string;
+  volumeExists(vol: Volume): Promise<boolean>;
+  /** Unpacks an image into an image volume; the volume appears only when complete. */
+  createImageVolume(vol: Volume, files: ImageFiles): Promise<void>;
+  /** A new volume as a copy of another (cheapest copy the filesystem offers). */
+  copyVolume(src: Volume, dst: Volume): Promise<void>;
+  createEmptyVolume(vol: Volume): Promise<void>;
+  deleteVolume(vol: Volume): Promise<void>;
+  renameVolume(vol: Volume, newName: string): Promise<void>;
+  /** Bytes used by the volume, or undefined when the driver cannot tell cheaply. */
+  usage(vol: Volume): Promise<number | undefined>;
 }

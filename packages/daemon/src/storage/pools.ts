@@ -6,12 +6,14 @@ import { globalScope, type Store, type Tx } from '../db/store.js';
 import type { EventHub } from '../events/hub.js';
 import { etagOf } from '../util/etag.js';
 import { apiUrl, seg } from '../util/url.js';
-import type { StorageDriver } from './driver.js';
+import type { ImageFiles, StorageDriver, Volume, VolumeKind } from './driver.js';
+import { KeyedLock } from '../util/lock.js';
 
 export type PoolUsage = (tx: Tx, pool: string) => Promise<string[]>;
 
 export class PoolService {
   private readonly usage: PoolUsage[] = [];
+  private readonly unpackLocks = new KeyedLock();
 
   constructor(
     private readonly store: Store,
@@ -78,6 +80,63 @@ export class PoolService {
     const rec = await this.store.read((tx) => tx.pools.must(globalScope, name));
     const s = await this.driver(rec.driver).space(rec.config);
     return { space: { used: s.used, total: s.total }, inodes: { used: s.inodesUsed, total: s.inodesTotal } };
+  }
+
+  async volume(pool: string, kind: VolumeKind, name: string): Promise<{ vol: Volume; driver: StorageDriver }> {
+    const rec = await this.store.read((tx) => tx.pools.must(globalScope, pool));
+    return { vol: { pool, poolConfig: rec.config, kind, name }, driver: this.driver(rec.driver) };
+  }
+
+  async mountPath(pool: string, kind: VolumeKind, name: string): Promise<string> {
+    const { vol, driver } = await this.volume(pool, kind, name);
+    return driver.mountPath(vol);
+  }
+
+  /** Unpacks an image into the pool once; later instances clone it. */
+  async ensureImageVolume(pool: string, fingerprint: string, files: () => Promise<ImageFiles>): Promise<Volume> {
+    const { vol, driver } = await this.volume(pool, 'images', fingerprint);
+    await this.unpackLocks.run(`${pool}/${fingerprint}`, async () => {
+      if (!(await driver.volumeExists(vol))) await driver.createImageVolume(vol, await files());
+    });
+    return vol;
+  }
+
+  /** Creates an instance volume from an image volume, or empty. */
+  async createInstanceVolume(pool: string, name: string, from?: Volume): Promise<void> {
+    const { vol, driver } = await this.volume(pool, 'containers', name);
+    if (await driver.volumeExists(vol)) throw ApiError.conflict(`Volume "${name}" already exists in pool "${pool}"`);
+    if (from) await driver.copyVolume(from, vol);
+    else await driver.createEmptyVolume(vol);
+  }
+
+  async copyVolume(pool: string, kind: VolumeKind, from: string, to: string, toKind: VolumeKind = kind): Promise<void> {
+    const src = await this.volume(pool, kind, from);
+    const dst = await this.volume(pool, toKind, to);
+    await src.driver.copyVolume(src.vol, dst.vol);
+  }
+
+  async deleteVolume(pool: string, kind: VolumeKind, name: string): Promise<void> {
+    const { vol, driver } = await this.volume(pool, kind, name);
+    await driver.deleteVolume(vol);
+  }
+
+  async renameVolume(pool: string, kind: VolumeKind, from: string, to: string): Promise<void> {
+    const { vol, driver } = await this.volume(pool, kind, from);
+    await driver.renameVolume(vol, to);
+  }
+
+  async volumeUsage(pool: string, kind: VolumeKind, name: string): Promise<number | undefined> {
+    const { vol, driver } = await this.volume(pool, kind, name);
+    return driver.usage(vol);
+  }
+
+  /** Drops an image's unpacked copies from every pool (the image itself is going away). */
+  async removeImageVolumes(fingerprint: string): Promise<void> {
+    for (const p of await this.store.read((tx) => tx.pools.list(globalScope))) {
+      await this.unpackLocks.run(`${p.name}/${fingerprint}`, () =>
+        this.driver(p.driver).deleteVolume({ pool: p.name, poolConfig: p.config, kind: 'images', name: fingerprint }),
+      );
+    }
   }
 
   private async toApi(tx: Tx, rec: PoolRecord): Promise<StoragePool> {

@@ -59,6 +59,12 @@ export class Paths {
   imageRootfs(fingerprint: string): string {
     return join(this.images, `${fingerprint}.rootfs`);
   }
+  seccompProfile(lxcName: string): string {
+    return join(this.dir, 'security', 'seccomp', lxcName);
+  }
+  deviceNodes(lxcName: string): string {
+    return join(this.dir, 'devices', lxcName);
+  }
   instanceLogs(lxcName: string): string {
     return join(this.logs, lxcName);
   }

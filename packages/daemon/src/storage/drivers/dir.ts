@@ -1,37 +1,109 @@
-// The dir storage driver: a pool is a directory; volumes are subdirectories.
-import { mkdir, rm, statfs } from 'node:fs/promises';
+// The dir storage driver: a pool is a directory, volumes are subdirectories, copies use reflinks where possible.
+import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DriverInfo, PoolSpace, StorageDriver } from '../driver.js';
+import { tempName } from '../../sys/fs.js';
+import type { Runner } from '../../sys/runner.js';
+import type { DriverInfo, ImageFiles, PoolSpace, StorageDriver, Volume } from '../driver.js';
 
 export const poolSubdirs = ['containers', 'containers-snapshots', 'images', 'custom', 'custom-snapshots'];
 
+/** GNU tar keeps what rootfs need: numeric owners, xattrs (file capabilities), devices, hard links. */
+const tarExtract = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--same-permissions', '--same-owner', '--no-overwrite-dir', '--delay-directory-restore'];
+
 export class DirDriver implements StorageDriver {
-  constructor(private readonly poolsDir: string) {}
+  constructor(
+    private readonly poolsDir: string,
+    private readonly runner: Runner,
+  ) {}
 
   info(): DriverInfo {
     return { name: 'dir', version: '1', remote: false, cheapCopies: false };
   }
 
+  private source(config: Record<string, string>, name: string): string {
+    return config.source || join(this.poolsDir, name);
+  }
+
   async createPool(name: string, config: Record<string, string>): Promise<Record<string, string>> {
-    const source = config.source || join(this.poolsDir, name);
+    const source = this.source(config, name);
     await mkdir(source, { recursive: true, mode: 0o711 });
     for (const sub of poolSubdirs) await mkdir(join(source, sub), { recursive: true, mode: 0o711 });
     return { ...config, source };
   }
 
   async deletePool(name: string, config: Record<string, string>): Promise<void> {
-    const source = config.source || join(this.poolsDir, name);
+    const source = this.source(config, name);
     for (const sub of poolSubdirs) await rm(join(source, sub), { recursive: true, force: true });
     if (source.startsWith(this.poolsDir)) await rm(source, { recursive: true, force: true });
   }
 
   async space(config: Record<string, string>): Promise<PoolSpace> {
     const s = await statfs(config.source ?? this.poolsDir);
-    return {
-      total: s.blocks * s.bsize,
-      used: (s.blocks - s.bfree) * s.bsize,
-      inodesTotal: s.files,
-      inodesUsed: s.files - s.ffree,
-    };
+    return { total: s.blocks * s.bsize, used: (s.blocks - s.bfree) * s.bsize, inodesTotal: s.files, inodesUsed: s.files - s.ffree };
+  }
+
+  mountPath(vol: Volume): string {
+    return join(this.source(vol.poolConfig, vol.pool), vol.kind, vol.name);
+  }
+
+  async volumeExists(vol: Volume): Promise<boolean> {
+    return stat(this.mountPath(vol)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async createImageVolume(vol: Volume, files: ImageFiles): Promise<void> {
+    const final = this.mountPath(vol);
+    const tmp = tempName(join(final, '..'), `.unpack-${vol.name.slice(0, 12)}-`);
+    await mkdir(tmp, { mode: 0o700 });
+    try {
+      await this.runner.run('tar', ['-xf', files.meta, '-C', tmp, ...tarExtract]);
+      if (files.rootfs) {
+        const rootfs = join(tmp, 'rootfs');
+        if (files.rootfsIsSquashfs) {
+          await this.runner.run('unsquashfs', ['-f', '-n', '-d', rootfs, files.rootfs]);
+        } else {
+          await mkdir(rootfs, { recursive: true });
+          await this.runner.run('tar', ['-xf', files.rootfs, '-C', rootfs, ...tarExtract]);
+        }
+      }
+      await mkdir(join(tmp, 'rootfs'), { recursive: true });
+      await rename(tmp, final);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async copyVolume(src: Volume, dst: Volume): Promise<void> {
+    const to = this.mountPath(dst);
+    try {
+      // cp -a keeps owners, modes, xattrs, devices and hard links; reflinks make it cheap where the FS has them.
+      await this.runner.run('cp', ['-a', '--reflink=auto', this.mountPath(src), to]);
+    } catch (e) {
+      await rm(to, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async createEmptyVolume(vol: Volume): Promise<void> {
+    const path = this.mountPath(vol);
+    await mkdir(path, { mode: 0o711 });
+    await mkdir(join(path, 'rootfs'), { mode: 0o755 });
+  }
+
+  async deleteVolume(vol: Volume): Promise<void> {
+    await rm(this.mountPath(vol), { recursive: true, force: true });
+  }
+
+  async renameVolume(vol: Volume, newName: string): Promise<void> {
+    await rename(this.mountPath(vol), this.mountPath({ ...vol, name: newName }));
+  }
+
+  async usage(vol: Volume): Promise<number | undefined> {
+    const r = await this.runner.run('du', ['-s', '-B1', '-x', this.mountPath(vol)]).catch(() => undefined);
+    const n = Number(r?.stdout.split(/\s/)[0]);
+    return Number.isFinite(n) ? n : undefined;
   }
 }

@@ -1,0 +1,204 @@
+// InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
+import type { Instance, InstanceFull, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
+import { ApiError } from '@lodge/api';
+import { validateInstanceName } from '../config/names.js';
+import { isTrue } from '../config/validators.js';
+import type { ProfileRecord } from '../db/records.js';
+import type { Tx } from '../db/store.js';
+import type { LifecycleOptions } from '../events/hub.js';
+import { KeyedLock } from '../util/lock.js';
+import { apiUrl, seg } from '../util/url.js';
+import type { InstanceContext } from './context.js';
+import { createInstance, type Progress } from './create.js';
+import { deleteInstanceNow } from './delete.js';
+import { expand } from './expand.js';
+import { renameInstance } from './rename.js';
+import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
+import { instanceState } from './state.js';
+import { applyLive, instanceEtag, updateInstance, type Hotplug } from './update.js';
+import { loadView, toApi, viewOf, type InstanceView } from './view.js';
+
+export class InstanceService {
+  private readonly locks = new KeyedLock();
+  /** Device hot-plug into running containers; set by the device layer. */
+  hotplug: Hotplug = async () => {
+    throw ApiError.badRequest('Adding or removing devices of a running instance is not supported for these devices');
+  };
+
+  constructor(readonly ctx: InstanceContext) {
+    ctx.profiles.addUsage(async (tx, scope, profile) =>
+      (await tx.instances.all()).filter((i) => i.value.profiles.includes(profile) && this.usesProfileScope(i.scope, scope)).map((i) => apiUrl(`/1.0/instances/${seg(i.name)}`, i.scope)),
+    );
+    ctx.projects.addUsage(async (tx, project) => (await tx.instances.names(project)).map((n) => apiUrl(`/1.0/instances/${seg(n)}`, project)));
+    ctx.pools.addUsage(async (tx, pool) => (await tx.instances.all()).filter((i) => i.value.pool === pool).map((i) => apiUrl(`/1.0/instances/${seg(i.name)}`, i.scope)));
+    ctx.profiles.onChanged((scope, previous) => this.profileChanged(scope, previous));
+  }
+
+  /** Instances of a project use its profiles, or default's when features.profiles is off (resolved at use). */
+  private usesProfileScope(instanceProject: string, profileScope: string): boolean {
+    return instanceProject === profileScope || profileScope === 'default';
+  }
+
+  private key(project: string, name: string): string {
+    return `${project}/${name}`;
+  }
+
+  private withLock<T>(project: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(this.key(project, name), fn);
+  }
+
+  private async views(project: string | undefined): Promise<InstanceView[]> {
+    return this.ctx.store.read(async (tx) => {
+      const recs = project === undefined ? await tx.instances.all() : (await tx.instances.list(project)).map((value) => ({ scope: project, name: value.name, value }));
+      return Promise.all(recs.map((r) => viewOf(this.ctx, tx, r.scope, r.value)));
+    });
+  }
+
+  async names(project: string): Promise<string[]> {
+    return this.ctx.store.read((tx) => tx.instances.names(project));
+  }
+
+  async list(project: string | undefined, full: boolean): Promise<(Instance | InstanceFull)[]> {
+    const views = await this.views(project);
+    return Promise.all(views.map((v) => (full ? this.fullOf(v, false) : this.instanceOf(v))));
+  }
+
+  private async instanceOf(v: InstanceView): Promise<Instance> {
+    return toApi(v, (await runtimeState(this.ctx, v)).status);
+  }
+
+  private async fullOf(v: InstanceView, waitForDisk: boolean): Promise<InstanceFull> {
+    const rt = await runtimeState(this.ctx, v);
+    const state = await instanceState(this.ctx, v, rt, { waitForDisk });
+    return { ...toApi(v, rt.status), state, snapshots: null, backups: null };
+  }
+
+  async get(project: string, name: string): Promise<{ instance: Instance; etag: string }> {
+    const v = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+    return { instance: await this.instanceOf(v), etag: instanceEtag(v.rec) };
+  }
+
+  async full(project: string, name: string): Promise<{ instance: InstanceFull; etag: string }> {
+    const v = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+    return { instance: await this.fullOf(v, true), etag: instanceEtag(v.rec) };
+  }
+
+  async state(project: string, name: string): Promise<InstanceState> {
+    const v = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+    return instanceState(this.ctx, v, await runtimeState(this.ctx, v), { waitForDisk: true });
+  }
+
+  async view(project: string, name: string): Promise<InstanceView> {
+    return this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+  }
+
+  /** Checks what can be checked before an operation is started (so bad requests get a 4xx at once). */
+  async precheckCreate(project: string, req: InstancesPost): Promise<string> {
+    const name = validateInstanceName(req.name);
+    if (await this.ctx.store.read((tx) => tx.instances.exists(project, name))) throw ApiError.conflict(`Instance "${name}" already exists`);
+    return name;
+  }
+
+  async create(project: string, req: InstancesPost, progress: Progress, lc: LifecycleOptions): Promise<void> {
+    const name = validateInstanceName(req.name);
+    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc));
+  }
+
+  async update(project: string, name: string, put: Partial<InstancePut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {
+    await this.withLock(project, name, () => updateInstance(this.ctx, project, name, put, { ...opts, hotplug: this.hotplug }));
+  }
+
+  async rename(project: string, name: string, newName: string, lc: LifecycleOptions): Promise<void> {
+    await this.withLock(project, name, () => this.withLock(project, newName, () => renameInstance(this.ctx, project, name, newName, lc)));
+  }
+
+  async delete(project: string, name: string, lc: LifecycleOptions): Promise<void> {
+    await this.withLock(project, name, () => deleteInstanceNow(this.ctx, project, name, lc));
+  }
+
+  async changeState(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
+    if (req.stateful) throw ApiError.badRequest('Stateful start and stop need CRIU, which does not work on this host');
+    await this.withLock(project, name, async () => {
+      switch (req.action) {
+        case 'start':
+          return startInstance(this.ctx, project, name, lc);
+        case 'stop':
+          return stopInstance(this.ctx, project, name, { force: req.force, timeout: req.timeout }, lc);
+        case 'restart':
+          return this.restart(project, name, req, lc);
+        case 'freeze':
+          return freezeInstance(this.ctx, project, name, true, lc);
+        case 'unfreeze':
+          return freezeInstance(this.ctx, project, name, false, lc);
+        default:
+          throw ApiError.badRequest(`Unknown state action "${String(req.action)}"`);
+      }
+    });
+  }
+
+  private async restart(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
+    const view = await this.view(project, name);
+    if ((await runtimeState(this.ctx, view)).status === 'Stopped') throw ApiError.badRequest('The instance is not running');
+    if (view.rec.ephemeral) throw ApiError.badRequest('Ephemeral instances cannot be restarted (they are deleted when they stop)');
+    await this.ctx.lxc.stop(view.names.lxc, { force: req.force, timeoutS: req.timeout });
+    await startInstance(this.ctx, project, name, {});
+    this.ctx.events.lifecycle(project, 'instance-restarted', `/1.0/instances/${seg(name)}`, lc);
+  }
+
+  /** The LXC post-stop hook: a container stopped or rebooted on its own (or under our stop, then a no-op). */
+  async stopped(project: string, name: string, target: 'stop' | 'reboot'): Promise<void> {
+    if (this.locks.busy(this.key(project, name))) return;
+    await this.withLock(project, name, async () => {
+      const view = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name)).catch(() => undefined);
+      if (!view || target === 'reboot') return;
+      this.ctx.events.lifecycle(project, 'instance-shutdown', `/1.0/instances/${seg(name)}`);
+      await afterStop(this.ctx, view, target);
+    });
+  }
+
+  private async profileChanged(scope: string, previous: ProfileRecord): Promise<void> {
+    const affected = await this.ctx.store.read(async (tx) => {
+      const out: { before: InstanceView; after: InstanceView }[] = [];
+      for (const { scope: project, value } of await tx.instances.all()) {
+        if (!value.profiles.includes(previous.name) || !this.usesProfileScope(project, scope)) continue;
+        const after = await viewOf(this.ctx, tx, project, value);
+        out.push({ after, before: await this.viewWithProfile(tx, project, after, previous) });
+      }
+      return out;
+    });
+    for (const { before, after } of affected) {
+      await applyLive(this.ctx, before, after, this.hotplug).catch((e: Error) =>
+        this.ctx.log.warn('Failed to apply a profile change to a running instance', { instance: after.rec.name, err: e.message }),
+      );
+    }
+  }
+
+  private async viewWithProfile(tx: Tx, project: string, view: InstanceView, previous: ProfileRecord): Promise<InstanceView> {
+    const profiles = (await this.ctx.profiles.records(tx, project, view.rec.profiles)).map((p) => (p.name === previous.name ? previous : p));
+    const e = expand(profiles, view.rec);
+    return { ...view, expandedConfig: e.config, expandedDevices: e.devices };
+  }
+
+  /** At daemon start: drop crash leftovers and stopped ephemeral instances, then autostart. */
+  async startup(): Promise<void> {
+    for (const v of await this.views(undefined)) {
+      const rt = await runtimeState(this.ctx, v).catch(() => ({ status: 'Stopped' as const, pid: 0 }));
+      if (v.rec.creating && rt.status === 'Stopped') {
+        this.ctx.log.warn('Removing an instance whose creation was interrupted', { project: v.project, instance: v.rec.name });
+        await deleteInstanceNow(this.ctx, v.project, v.rec.name, {}).catch((e: Error) => this.ctx.log.error('Cleanup failed', { err: e.message }));
+      } else if (v.rec.ephemeral && rt.status === 'Stopped') {
+        await deleteInstanceNow(this.ctx, v.project, v.rec.name, {}).catch((e: Error) => this.ctx.log.error('Cleanup failed', { err: e.message }));
+      }
+    }
+    const autostart = (await this.views(undefined)).filter((v) => isTrue(v.expandedConfig['boot.autostart']));
+    autostart.sort((a, b) => Number(b.expandedConfig['boot.autostart.priority'] ?? 0) - Number(a.expandedConfig['boot.autostart.priority'] ?? 0));
+    for (const v of autostart) {
+      if ((await runtimeState(this.ctx, v)).status !== 'Stopped') continue;
+      await this.changeState(v.project, v.rec.name, { action: 'start', timeout: 0, force: false, stateful: false }, {}).catch((e: Error) =>
+        this.ctx.log.error('Failed to autostart an instance', { project: v.project, instance: v.rec.name, err: e.message }),
+      );
+      const delay = Number(v.expandedConfig['boot.autostart.delay'] ?? 0);
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+    }
+  }
+}

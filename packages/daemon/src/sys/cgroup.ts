@@ -1,0 +1,64 @@
+// cgroup v1 access for one container: read usage counters, write limits, find the init process.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const root = '/sys/fs/cgroup';
+
+/** In cgroup v1 each file lives under the controller its name starts with. */
+function controllerOf(key: string): string {
+  return key.split('.')[0] ?? key;
+}
+
+export function cgroupFile(dir: string, key: string): string {
+  return join(root, controllerOf(key), dir, key);
+}
+
+export async function readCgroup(dir: string, key: string): Promise<string | undefined> {
+  try {
+    return (await readFile(cgroupFile(dir, key), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readCgroupNumber(dir: string, key: string): Promise<number> {
+  const v = await readCgroup(dir, key);
+  const n = v === undefined ? Number.NaN : Number(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** Writes a limit; a missing file (controller not enabled, e.g. no swap accounting) is skipped. */
+export async function writeCgroup(dir: string, key: string, value: string): Promise<boolean> {
+  try {
+    await writeFile(cgroupFile(dir, key), value);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new Error(`Failed to set ${key}=${value}: ${(e as Error).message}`);
+  }
+}
+
+/** Pids in the container's cgroup (all of its processes). */
+export async function cgroupPids(dir: string): Promise<number[]> {
+  const text = await readFile(join(root, 'pids', dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
+}
+
+/** True when the process exists and lives in the given cgroup (guards against pid reuse). */
+export async function processInCgroup(pid: number, dir: string): Promise<boolean> {
+  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  return text.split('\n').some((l) => l.endsWith(`:/${dir}`) || l.includes(`:/${dir}/`));
+}
+
+export async function onlineCpus(): Promise<number> {
+  const text = await readFile('/sys/devices/system/cpu/online', 'utf8').catch(() => '0');
+  let n = 0;
+  for (const part of text.trim().split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    n += b === undefined ? 1 : b - (a ?? 0) + 1;
+  }
+  return n;
+}
