@@ -370,6 +370,48 @@ sys.stdout.write(repr(out) + '\\n' + str(os.waitstatus_to_exitcode(st)) + '\\n')
     await escapeChecks(tt, running);
   });
 
+  await t.test('escapes: paths swapped by the container during operations never reach the host or hang', async (tt) => {
+    const marker = await mkdtemp(join(tmpdir(), 'lodge-marker-'));
+    tt.after(() => rm(marker, { recursive: true, force: true }));
+    await writeFile(join(marker, 'secret'), 'HOST-SECRET\n');
+    // In the container: /root/sw flips between a real directory and a symlink to the host
+    // marker's path; /root/sw2 flips between a regular file and a FIFO.
+    const { file, args } = attachArgs({
+      lxcpath: c.lxcpath,
+      name: c.name,
+      env: { PATH },
+      command: [
+        'sh',
+        '-c',
+        `while :; do rm -rf /root/sw /root/sw2; mkdir /root/sw; echo inside > /root/sw/secret; echo data > /root/sw2; ` +
+          `rm -rf /root/sw /root/sw2; ln -s ${marker} /root/sw; mkfifo /root/sw2; done`,
+      ],
+    });
+    const swapper = spawn(file, args, { stdio: 'ignore' });
+    tt.after(() => swapper.kill('SIGKILL'));
+    const seen = new Set<string>();
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const started = Date.now();
+      const results = await Promise.allSettled([
+        getText(running, '/root/sw/secret'),
+        filePut(running, '/root/sw/secret', { append: true }, 'PWNED\n'),
+        getText(running, '/root/sw2'),
+      ]);
+      assert.ok(Date.now() - started < 2000, 'an operation hung');
+      for (const r of results) {
+        if (r.status === 'fulfilled') seen.add(r.value === undefined ? 'ok' : `read:${r.value.trim()}`);
+        else seen.add((r.reason as FileError).code);
+      }
+    }
+    swapper.kill('SIGKILL');
+    tt.diagnostic(`outcomes: ${[...seen].join(', ')}`);
+    assert.ok(!seen.has('read:HOST-SECRET'), [...seen].join(' '));
+    assert.ok([...seen].every((s) => ['read:', 'read:inside', 'read:inside\nPWNED', 'read:data', 'ok', 'ENOENT', 'EINVAL', 'EAGAIN', 'EISDIR'].includes(s) || s.startsWith('read:inside')), [...seen].join(' '));
+    assert.equal(await readFile(join(marker, 'secret'), 'utf8'), 'HOST-SECRET\n');
+    assert.deepEqual(await readdir(marker), ['secret']);
+  });
+
   await t.test('the helper refuses a pid that is not in a container', async () => {
     const e = await rejectsWith(fileGet({ pid: process.pid }, '/etc/hostname'), 'EPERM');
     assert.match(e.message, /shares the helper's mount namespace/);
