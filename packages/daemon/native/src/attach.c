@@ -1,0 +1,199 @@
+/* attach: run a command inside a running container through liblxc, as `lxd forkexec` does,
+ * with a working directory, uid/gid and a cleared environment. stdio is inherited from the
+ * helper (pipes or a pty set up by lodged). The helper waits for the command, forwards the
+ * signals it is sent, and exits with the command's status (128+N when killed by signal N). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lxc/attach_options.h>
+#include <lxc/lxccontainer.h>
+
+#include "helper.h"
+
+struct command {
+	char **argv;
+	sigset_t mask; /* the helper's original signal mask, restored in the command */
+};
+
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("lodge-helper: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_ATTACH_FAILED;
+}
+
+/* Runs in the attached process, inside the container, after liblxc switched namespaces,
+ * cgroup, credentials and environment. Never returns. */
+static int exec_command(void *payload)
+{
+	struct command *cmd = payload;
+
+	/* The command gets a clean signal state, and dies with the helper: lodged ends a command
+	 * with SIGKILL by killing the helper (SIGKILL cannot be forwarded). */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* fails harmlessly for KILL, STOP and glibc's internal ones */
+	sigprocmask(SIG_SETMASK, &cmd->mask, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+	execvp(cmd->argv[0], cmd->argv);
+	int err = errno;
+	fprintf(stderr, "lodge-helper: %s: %s\n", cmd->argv[0], strerror(err));
+	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
+/* Whether id is mapped in the user namespace of process pid (map: "uid_map" or "gid_map"). liblxc
+ * would otherwise fail silently with exit status 1 inside the attached process. */
+static int id_mapped(pid_t pid, const char *map, uint64_t id)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, map);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1; /* cannot tell: let liblxc decide */
+	unsigned long long inside, outside, count;
+	int found = 0;
+	while (!found && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+		found = id >= inside && id - inside < count;
+	fclose(f);
+	return found;
+}
+
+/* Every signal that can be caught, except SIGCHLD, is forwarded to the command. */
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig <= SIGRTMAX; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			sigaddset(set, sig); /* refuses glibc's reserved signals, which is right */
+}
+
+static int wait_and_forward(pid_t pid, const sigset_t *set)
+{
+	for (;;) {
+		int status;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r < 0 && errno != EINTR) {
+			perror("lodge-helper: waitpid");
+			return EXIT_ATTACH_FAILED;
+		}
+		if (r == pid) {
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			if (WIFSIGNALED(status))
+				return 128 + WTERMSIG(status);
+			continue; /* stopped or continued: keep waiting */
+		}
+
+		siginfo_t info;
+		int sig = sigwaitinfo(set, &info);
+		if (sig < 0 || sig == SIGCHLD)
+			continue;
+		/* Only signals sent by a process (kill, sigqueue, tgkill) are forwarded. Signals the
+		 * kernel raises for a terminal (^C, window size, hangup) already reach the command,
+		 * which shares the helper's process group; forwarding them would deliver them twice. */
+		if (info.si_code == SI_USER || info.si_code == SI_QUEUE || info.si_code == SI_TKILL)
+			kill(pid, sig);
+	}
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	const char *lxcpath = NULL, *name = NULL, *cwd = NULL;
+	uint64_t uid = 0, gid = 0;
+	char **env = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nenv = 0;
+	int i;
+
+	if (!env)
+		return fail("%s", "out of memory");
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+		if (strcmp(opt, "--") == 0) {
+			i++;
+			break;
+		}
+		if (i + 1 >= argc)
+			return fail("option %s needs a value (or missing -- before the command)", opt);
+		const char *val = argv[++i];
+		if (strcmp(opt, "--lxcpath") == 0)
+			lxcpath = val;
+		else if (strcmp(opt, "--name") == 0)
+			name = val;
+		else if (strcmp(opt, "--cwd") == 0)
+			cwd = val;
+		else if (strcmp(opt, "--uid") == 0) {
+			if (parse_num(val, 10, UINT32_MAX - 1, &uid) < 0)
+				return fail("bad --uid %s", val);
+		} else if (strcmp(opt, "--gid") == 0) {
+			if (parse_num(val, 10, UINT32_MAX - 1, &gid) < 0)
+				return fail("bad --gid %s", val);
+		} else if (strcmp(opt, "--env") == 0) {
+			const char *eq = strchr(val, '=');
+			if (!eq || eq == val)
+				return fail("bad --env %s (want KEY=VALUE)", val);
+			env[nenv++] = (char *)val;
+		} else
+			return fail("unknown option %s", opt);
+	}
+	if (!lxcpath || !name)
+		return fail("%s", "attach needs --lxcpath and --name");
+	if (i >= argc)
+		return fail("%s", "attach needs a command after --");
+
+	/* Nothing but stdio may leak into the container (as lxd forkexec does). */
+	if (close_range(3, ~0U, 0) < 0)
+		return fail("close_range: %s", strerror(errno));
+
+	struct lxc_container *c = lxc_container_new(name, lxcpath);
+	if (!c)
+		return fail("cannot load container %s", name);
+	if (!c->is_running(c)) {
+		lxc_container_put(c);
+		return fail("container %s is not running", name);
+	}
+	pid_t init = c->init_pid(c);
+	if (init > 0 && !id_mapped(init, "uid_map", uid)) {
+		lxc_container_put(c);
+		return fail("uid %llu is not mapped in container %s", (unsigned long long)uid, name);
+	}
+	if (init > 0 && !id_mapped(init, "gid_map", gid)) {
+		lxc_container_put(c);
+		return fail("gid %llu is not mapped in container %s", (unsigned long long)gid, name);
+	}
+
+	struct command cmd = { .argv = argv + i };
+	sigset_t forward;
+	forwarded_signals(&forward);
+	sigaddset(&forward, SIGCHLD);
+	/* Block first: a signal sent while liblxc attaches waits and is forwarded once the pid is
+	 * known. The command restores the original mask before exec. */
+	if (sigprocmask(SIG_BLOCK, &forward, &cmd.mask) < 0)
+		return fail("sigprocmask: %s", strerror(errno));
+
+	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	opts.attach_flags = LXC_ATTACH_DEFAULT;
+	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+	opts.extra_env_vars = env;
+	opts.uid = (uid_t)uid;
+	opts.gid = (gid_t)gid;
+	opts.initial_cwd = (char *)cwd;
+
+	pid_t pid = -1;
+	int ret = c->attach(c, exec_command, &cmd, &opts, &pid);
+	lxc_container_put(c);
+	if (ret < 0 || pid <= 0)
+		return fail("cannot attach to container %s", name);
+	return wait_and_forward(pid, &forward);
+}

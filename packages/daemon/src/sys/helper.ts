@@ -1,0 +1,371 @@
+// lodge-helper: the native helper (packages/daemon/native) for what Node cannot do itself:
+// exec in a container with a cwd, uid/gid and a clean environment, and file operations that
+// always resolve inside a container's root filesystem. See packages/daemon/native/README.md.
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { PassThrough, type Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { ProcessRunner, RunError, type Runner } from './runner.js';
+
+/** `attach` exit code when the helper itself failed: the command never ran. */
+export const ATTACH_FAILED = 125;
+
+/** The helper binary: env LODGE_HELPER, else native/build/lodge-helper beside the compiled daemon. */
+export function helperPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LODGE_HELPER || fileURLToPath(new URL('../../native/build/lodge-helper', import.meta.url));
+}
+
+function checkId(what: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v < 0xffffffff)) throw new RangeError(`invalid ${what}: ${v}`);
+}
+
+function checkString(what: string, v: string): void {
+  if (v.includes('\0')) throw new RangeError(`invalid ${what}: contains a NUL byte`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exec
+
+export interface AttachOptions {
+  /** LXC path (lxc-start -P) and container name. */
+  lxcpath: string;
+  name: string;
+  /** argv; no shell is involved. */
+  command: string[];
+  uid?: number;
+  gid?: number;
+  /** Working directory; default HOME from env (as LXD). A missing directory leaves the command in `/`. */
+  cwd?: string;
+  /** The complete environment: the container's process sees nothing else (plus container=lxc). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The argv to run a command in a running container. The daemon spawns it itself, with pipes or a
+ * pty as the command's stdio. The helper exits with the command's status, 128+N when it was killed
+ * by signal N, 126/127 when the command is not executable / not found, ATTACH_FAILED otherwise.
+ */
+export function attachArgs(o: AttachOptions, env: NodeJS.ProcessEnv = process.env): { file: string; args: string[] } {
+  if (o.command.length === 0) throw new RangeError('empty command');
+  checkId('uid', o.uid);
+  checkId('gid', o.gid);
+  const args = ['attach', '--lxcpath', o.lxcpath, '--name', o.name];
+  if (o.uid !== undefined) args.push('--uid', String(o.uid));
+  if (o.gid !== undefined) args.push('--gid', String(o.gid));
+  const cwd = o.cwd || o.env?.HOME;
+  if (cwd) args.push('--cwd', cwd);
+  for (const [k, v] of Object.entries(o.env ?? {})) {
+    if (k === '' || k.includes('=')) throw new RangeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+    args.push('--env', `${k}=${v}`);
+  }
+  args.push('--', ...o.command);
+  for (const a of args) checkString('argument', a);
+  return { file: helperPath(env), args };
+}
+
+/** LXD's `return` value from how the helper process ended (Node's exit code and signal). */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal ? osConstants.signals[signal] : undefined;
+  return n === undefined ? -1 : 128 + n;
+}
+
+/**
+ * Delivers an exec "signal" control message. Signals sent to the helper are forwarded to the
+ * command; SIGKILL cannot be, but killing the helper kills the command (parent-death signal);
+ * SIGSTOP goes straight to the attached process, the helper's only child.
+ */
+export function signalAttached(
+  helperPid: number,
+  signal: number,
+  kill: (pid: number, sig: number) => void = (pid, sig) => process.kill(pid, sig),
+): void {
+  if (signal === osConstants.signals.SIGSTOP) {
+    const child = attachedPid(helperPid);
+    if (child !== undefined) kill(child, signal);
+    return;
+  }
+  kill(helperPid, signal);
+}
+
+/** The host pid of the command a helper attached (its only child), if it is still there. */
+export function attachedPid(helperPid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${helperPid}/task/${helperPid}/children`, 'utf8').trim();
+    const first = children.split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** A running container (its init's pid) or a stopped one (its rootfs directory on the host). */
+export type FileTarget = { pid: number } | { root: string };
+export type FileType = 'file' | 'directory' | 'symlink';
+
+/** What `get`/`stat` report; uid/gid as seen inside the container, mode = permission bits. */
+export interface FileHeader {
+  type: FileType;
+  uid: number;
+  gid: number;
+  mode: number;
+  size: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  /** Directories (get only): entry names without . and .. */
+  entries?: string[];
+  /** Symlinks: LXD's absolute target (relative targets joined to the link's directory, cleaned). */
+  target?: string;
+}
+
+export interface FileGetResult {
+  header: FileHeader;
+  /** Regular files only. Errors while reading destroy it with a FileError; destroying it stops the helper. */
+  content?: Readable;
+}
+
+export interface FilePutOptions {
+  type?: FileType;
+  /** Applied only when the file or directory is created (as LXD). */
+  uid?: number;
+  gid?: number;
+  /** Permission bits; default 0o644 for files, 0o750 for directories. */
+  mode?: number;
+  /** Append to an existing file (never creates). */
+  append?: boolean;
+}
+
+export interface HelperOptions {
+  runner?: Runner;
+  /** Environment used to find the binary (LODGE_HELPER). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+/** A failed file operation, with the errno the helper reported (0 when it did not say). */
+export class FileError extends Error {
+  readonly errno: number;
+  readonly code: string;
+
+  constructor(message: string, errno: number) {
+    super(message);
+    this.name = 'FileError';
+    this.errno = errno;
+    this.code = errnoNames.get(errno) ?? 'EUNKNOWN';
+  }
+
+  /** The HTTP status LXD gives: 404 missing, 403 permission, 400 bad request, else 500. */
+  get status(): 400 | 403 | 404 | 500 {
+    switch (this.code) {
+      case 'ENOENT':
+        return 404;
+      case 'EACCES':
+      case 'EPERM':
+      case 'EROFS':
+        return 403;
+      case 'EINVAL':
+        return 400;
+      default:
+        return 500;
+    }
+  }
+}
+
+/** Turns the helper's stderr (one JSON line `{"error","errno"}` on failure) into a FileError. */
+export function parseFileError(stderr: string, code: number | null, signal: NodeJS.Signals | null = null): FileError {
+  const lines = stderr.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (v && typeof v === 'object' && typeof (v as { error?: unknown }).error === 'string') {
+        const { error, errno } = v as { error: string; errno?: unknown };
+        return new FileError(error, typeof errno === 'number' ? errno : 0);
+      }
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  const how = signal ? `killed by ${signal}` : `exit ${code}`;
+  return new FileError(`lodge-helper failed (${how})${stderr.trim() ? `: ${stderr.trim()}` : ''}`, 0);
+}
+
+/** Parses and checks the header line of `get`/`stat`. */
+export function parseFileHeader(line: string): FileHeader {
+  const v = JSON.parse(line) as Partial<FileHeader>;
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (
+    !v ||
+    (v.type !== 'file' && v.type !== 'directory' && v.type !== 'symlink') ||
+    !num(v.uid) ||
+    !num(v.gid) ||
+    !num(v.mode) ||
+    !num(v.size) ||
+    !num(v.mtime) ||
+    (v.entries !== undefined && !(Array.isArray(v.entries) && v.entries.every((e) => typeof e === 'string'))) ||
+    (v.target !== undefined && typeof v.target !== 'string')
+  ) {
+    throw new FileError(`lodge-helper: bad header ${line.slice(0, 200)}`, 0);
+  }
+  return v as FileHeader;
+}
+
+/** The argv of a file operation. */
+export function fileArgs(target: FileTarget, op: 'get' | 'stat' | 'put' | 'delete', path: string, opts: FilePutOptions = {}): string[] {
+  if (path === '') throw new RangeError('empty path');
+  checkString('path', path);
+  const args = ['file'];
+  if ('pid' in target) {
+    if (!(Number.isInteger(target.pid) && target.pid > 1)) throw new RangeError(`invalid pid: ${target.pid}`);
+    args.push('--pid', String(target.pid));
+  } else {
+    checkString('root', target.root);
+    args.push('--root', target.root);
+  }
+  args.push(op, path);
+  if (op !== 'put') return args;
+  args.push('--type', opts.type ?? 'file');
+  checkId('uid', opts.uid);
+  checkId('gid', opts.gid);
+  if (opts.uid !== undefined) args.push('--uid', String(opts.uid));
+  if (opts.gid !== undefined) args.push('--gid', String(opts.gid));
+  if (opts.mode !== undefined) {
+    if (!(Number.isInteger(opts.mode) && opts.mode >= 0 && opts.mode <= 0o7777)) throw new RangeError(`invalid mode: ${opts.mode}`);
+    args.push('--mode', `0${opts.mode.toString(8)}`);
+  }
+  if (opts.append) {
+    if ((opts.type ?? 'file') !== 'file') throw new RangeError('append is only for files');
+    args.push('--append');
+  }
+  return args;
+}
+
+const defaultRunner = new ProcessRunner();
+const MAX_HEADER = 64 * 1024 * 1024;
+
+function collect(stream: Readable | null): () => string {
+  const chunks: Buffer[] = [];
+  stream?.on('data', (c: Buffer) => chunks.push(c));
+  return () => Buffer.concat(chunks).toString();
+}
+
+function spawnHelper(args: string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe'], o: HelperOptions): ChildProcess {
+  return (o.runner ?? defaultRunner).spawn(helperPath(o.env), args, { stdio });
+}
+
+async function runHelper(args: string[], o: HelperOptions): Promise<string> {
+  try {
+    return (await (o.runner ?? defaultRunner).run(helperPath(o.env), args)).stdout;
+  } catch (e) {
+    if (e instanceof RunError) throw parseFileError(e.stderr, e.code);
+    throw e;
+  }
+}
+
+/** lstat-like metadata of a path (symlinks are not followed; directories without entries). */
+export async function fileStat(target: FileTarget, path: string, o: HelperOptions = {}): Promise<FileHeader> {
+  return parseFileHeader((await runHelper(fileArgs(target, 'stat', path), o)).split('\n')[0] ?? '');
+}
+
+/** Reads a path: the header, plus the content of a regular file as a stream. */
+export function fileGet(target: FileTarget, path: string, o: HelperOptions = {}): Promise<FileGetResult> {
+  const args = fileArgs(target, 'get', path);
+  return new Promise((resolve, reject) => {
+    const child = spawnHelper(args, ['ignore', 'pipe', 'pipe'], o);
+    const stdout = child.stdout as Readable;
+    const stderr = collect(child.stderr);
+    const head: Buffer[] = [];
+    let headLength = 0;
+    let content: PassThrough | undefined;
+    let settled = false;
+    const fail = (e: Error): void => {
+      if (!settled) reject(e);
+      settled = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+
+    const onHeader = (chunk: Buffer): void => {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        head.push(chunk);
+        headLength += chunk.length;
+        if (headLength > MAX_HEADER) fail(new FileError('lodge-helper: header too long', 0));
+        return;
+      }
+      head.push(chunk.subarray(0, nl));
+      stdout.off('data', onHeader);
+      let header: FileHeader;
+      try {
+        header = parseFileHeader(Buffer.concat(head).toString());
+      } catch (e) {
+        fail(e as Error);
+        return;
+      }
+      settled = true;
+      if (header.type !== 'file') {
+        stdout.resume();
+        resolve({ header });
+        return;
+      }
+      content = new PassThrough();
+      content.on('close', () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      const rest = chunk.subarray(nl + 1);
+      if (rest.length > 0) content.write(rest);
+      stdout.pipe(content, { end: false });
+      resolve({ header, content });
+    };
+    stdout.on('data', onHeader);
+    child.on('error', (e) => fail(e));
+    child.on('close', (code, signal) => {
+      if (!settled) {
+        settled = true;
+        reject(code === 0 ? new FileError('lodge-helper: no header', 0) : parseFileError(stderr(), code, signal));
+      } else if (content && !content.destroyed) {
+        if (code === 0) content.end();
+        else content.destroy(parseFileError(stderr(), code, signal));
+      }
+    });
+  });
+}
+
+/**
+ * Writes a path: the file content (or the symlink target) comes from body. LXD's semantics:
+ * uid/gid/mode only when created, append never creates, an existing directory or an identical
+ * symlink is a no-op.
+ */
+export function filePut(target: FileTarget, path: string, opts: FilePutOptions, body?: Readable | Buffer | string, o: HelperOptions = {}): Promise<void> {
+  const args = fileArgs(target, 'put', path, opts);
+  return new Promise((resolve, reject) => {
+    const child = spawnHelper(args, ['pipe', 'ignore', 'pipe'], o);
+    const stderr = collect(child.stderr);
+    const stdin = child.stdin!;
+    let bodyError: Error | undefined;
+    stdin.on('error', () => undefined); // EPIPE when the helper fails before reading: its stderr says why
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+      stdin.end(body);
+    } else {
+      body.once('error', (e) => {
+        bodyError = e;
+        child.kill('SIGKILL');
+      });
+      body.pipe(stdin);
+    }
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (bodyError) reject(bodyError);
+      else if (code === 0) resolve();
+      else reject(parseFileError(stderr(), code, signal));
+    });
+  });
+}
+
+/** Removes a file, a symlink (not its target) or an empty directory. */
+export async function fileDelete(target: FileTarget, path: string, o: HelperOptions = {}): Promise<void> {
+  await runHelper(fileArgs(target, 'delete', path), o);
+}
