@@ -1,5 +1,7 @@
 // Composition root: builds the store, services and listeners; the only place drivers are chosen.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import type { Server } from 'node:http';
 import { SqliteKv } from './db/sqlite.js';
 import { Store } from './db/store.js';
@@ -10,6 +12,11 @@ import { ApiServer } from './http/server.js';
 import { AliasService } from './images/aliases.js';
 import { ImageImporter } from './images/importer.js';
 import { ImageService } from './images/service.js';
+import { hookCommand } from './instance/hook.js';
+import { LxcDriver } from './instance/lxc/driver.js';
+import { InstanceService } from './instance/service.js';
+import { onlineCpus } from './sys/cgroup.js';
+import { rootSubRanges } from './sys/idmap.js';
 import { OperationRegistry } from './operations/registry.js';
 import { ProfileService } from './profiles/service.js';
 import { ProjectService } from './projects/service.js';
@@ -76,6 +83,25 @@ export class Daemon {
       storageDrivers: () => pools.supportedDrivers().map((d) => ({ Name: d.info().name, Version: d.info().version, Remote: d.info().remote })),
       addresses: () => [],
     });
+    const daemonId = await this.daemonId(store);
+    const lxc = new LxcDriver(runner, paths.containers);
+    const instances = new InstanceService({
+      store,
+      events,
+      log,
+      runner,
+      paths,
+      projects,
+      profiles,
+      pools,
+      images,
+      lxc,
+      host: { memoryBytes: totalmem(), cpus: await onlineCpus(), architecture: host.kernelArchitecture, architectures: host.architectures },
+      subids: await rootSubRanges(),
+      daemonId,
+      hookCommand: (project, name) => hookCommand(paths.dir, project, name),
+    });
+    images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const state: State = {
       paths,
       store,
@@ -89,6 +115,7 @@ export class Daemon {
       images,
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
+      instances,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),
     };
     this.state = state;
@@ -99,6 +126,7 @@ export class Daemon {
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
+    void instances.startup().catch((e: Error) => log.error('Instance start-up tasks failed', { err: e.message }));
   }
 
   /** Stops listening and closes the store; containers are left running. */
@@ -123,6 +151,16 @@ export class Daemon {
     }
     log.info('Daemon stopped');
     this.logRoot.flush();
+  }
+
+  private async daemonId(store: Store): Promise<string> {
+    return store.tx(async (tx) => {
+      const id = await tx.daemonId();
+      if (id) return id;
+      const fresh = randomBytes(4).toString('hex');
+      tx.put('meta/daemon-id', fresh);
+      return fresh;
+    });
   }
 
   /** Half-written uploads from a crash are never referenced; drop them. */

@@ -22,4 +22,35 @@ const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency']
 
 const storage = ['storage'];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage]);
+const instances = [
+  'instances',
+  'container_full',
+  'instance_get_full',
+  'container_last_used_at',
+  'container_cpu_time',
+  'container_exec_recording',
+  'container_exec_signal_handling',
+  'container_exec_user_group_cwd',
+  'console',
+  'directory_manipulation',
+  'file_delete',
+  'file_append',
+  'file_symlinks',
+  'file_get_symlink',
+  'instance_file_head',
+  'container_image_properties',
+  'id_map',
+  'id_map_base',
+  'id_map_current',
+  'container_stop_priority',
+  'container_host_shutdown_timeout',
+  'container_protection_delete',
+  'container_syscall_filtering',
+  'kernel_limits',
+  'resource_limits',
+  'linux_sysctl',
+  'unix_device_rename',
+  'api_filtering',
+];
+
+export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances]);

@@ -61,6 +61,20 @@ async function shutdown(dir: string, timeoutS: number): Promise<number> {
   return 1;
 }
 
+/** Run by LXC's post-stop hook: report the stop (or reboot) to the daemon. */
+async function callhook(dir: string, project: string | undefined, name: string | undefined): Promise<number> {
+  if (!project || !name) return 2;
+  const target = process.env.LXC_TARGET === 'reboot' ? 'reboot' : 'stop';
+  const client = LodgeClient.unix(new Paths(dir).socket);
+  try {
+    await client.query('PUT', `/internal/instances/${encodeURIComponent(project)}/${encodeURIComponent(name)}/stopped?target=${target}`);
+    return 0;
+  } catch {
+    // The daemon is down: it reconciles container states when it starts.
+    return 0;
+  }
+}
+
 async function runDaemon(opts: { dir: string; group?: string; debug: boolean; verbose: boolean; noDefaultNetwork: boolean }): Promise<number> {
   const paths = new Paths(opts.dir);
   const logRoot = new LogRoot({ file: paths.daemonLog, level: opts.debug ? 'debug' : opts.verbose ? 'info' : 'warn', stderr: true });
@@ -73,6 +87,9 @@ async function runDaemon(opts: { dir: string; group?: string; debug: boolean; ve
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // One broken request must not take every container session down with the daemon: log it and go on.
+  process.on('uncaughtException', (e) => logRoot.logger.error('Uncaught exception', { err: e.stack ?? e.message }));
+  process.on('unhandledRejection', (e) => logRoot.logger.error('Unhandled rejection', { err: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
   try {
     await daemon.start();
   } catch (e) {
@@ -112,6 +129,8 @@ export async function main(argv: string[]): Promise<number> {
       return waitReady(dir, timeout);
     case 'shutdown':
       return shutdown(dir, timeout);
+    case 'callhook':
+      return callhook(positionals[1] ?? dir, positionals[2], positionals[3]);
     case 'version':
       process.stdout.write(`${serverVersion}\n`);
       return 0;

@@ -4,6 +4,7 @@ import type { EventHub } from './events/hub.js';
 import type { AliasService } from './images/aliases.js';
 import type { ImageImporter } from './images/importer.js';
 import type { ImageService } from './images/service.js';
+import type { InstanceService } from './instance/service.js';
 import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
 import type { ProjectService } from './projects/service.js';
@@ -25,6 +26,7 @@ export interface State {
   readonly images: ImageService;
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
+  readonly instances: InstanceService;
   /** Asks the daemon to shut down (after the reply is sent). */
   requestShutdown(): void;
 }

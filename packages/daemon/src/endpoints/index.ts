@@ -1,6 +1,10 @@
 // All endpoint tables, in one list for the router.
 import type { Endpoint } from '../http/types.js';
 import { eventEndpoints } from './events.js';
+import { instanceFileEndpoints } from './instance-files.js';
+import { instanceRuntimeEndpoints } from './instance-runtime.js';
+import { instanceEndpoints } from './instances.js';
+import { internalEndpoints } from './internal.js';
 import { imageAliasEndpoints } from './image-aliases.js';
 import { imageEndpoints } from './images.js';
 import { operationEndpoints } from './operations.js';
@@ -9,7 +13,17 @@ import { projectEndpoints } from './projects.js';
 import { serverEndpoints } from './server.js';
 import { storagePoolEndpoints } from './storage-pools.js';
 
-export const endpoints: Endpoint[] = [
+/** Every /1.0/instances route is also served under /1.0/containers and /1.0/virtual-machines (LXD's legacy names). */
+function withLegacyAliases(list: Endpoint[]): Endpoint[] {
+  const out = [...list];
+  for (const e of list) {
+    if (!e.path.startsWith('/1.0/instances')) continue;
+    for (const prefix of ['/1.0/containers', '/1.0/virtual-machines']) out.push({ ...e, path: e.path.replace('/1.0/instances', prefix) });
+  }
+  return out;
+}
+
+export const endpoints: Endpoint[] = withLegacyAliases([
   ...serverEndpoints,
   ...eventEndpoints,
   ...operationEndpoints,
@@ -18,4 +32,8 @@ export const endpoints: Endpoint[] = [
   ...profileEndpoints,
   ...projectEndpoints,
   ...storagePoolEndpoints,
-];
+  ...instanceEndpoints,
+  ...instanceRuntimeEndpoints,
+  ...instanceFileEndpoints,
+  ...internalEndpoints,
+]);

@@ -19,5 +19,73 @@ export const imagesPost: Shape = {
   aliases: 'any',
   source: { type: 'string', mode: 'string', server: 'string', protocol: 'string', alias: 'string', fingerprint: 'string', secret: 'string', certificate: 'string', name: 'string', url: 'string', project: 'string' },
 };
+export const instancesPost: Shape = {
+  name: 'string',
+  description: 'string',
+  architecture: 'string',
+  config: 'stringMap',
+  devices: 'devices',
+  profiles: 'stringList',
+  ephemeral: 'bool',
+  stateful: 'bool',
+  type: 'string',
+  instance_type: 'string',
+  source: {
+    type: 'string',
+    alias: 'string',
+    fingerprint: 'string',
+    properties: 'stringMap',
+    server: 'string',
+    protocol: 'string',
+    certificate: 'string',
+    secret: 'string',
+    mode: 'string',
+    operation: 'string',
+    secrets: 'stringMap',
+    source: 'string',
+    'base-image': 'string',
+    live: 'bool',
+    instance_only: 'bool',
+    container_only: 'bool',
+    refresh: 'bool',
+    project: 'string',
+    allow_inconsistent: 'bool',
+  },
+};
+export const instancePut: Shape = {
+  architecture: 'string',
+  config: 'stringMap',
+  devices: 'devices',
+  profiles: 'stringList',
+  ephemeral: 'bool',
+  stateful: 'bool',
+  description: 'string',
+  restore: 'string',
+};
+export const instancePost: Shape = {
+  name: 'string',
+  migration: 'bool',
+  live: 'bool',
+  instance_only: 'bool',
+  container_only: 'bool',
+  pool: 'string',
+  project: 'string',
+  allow_inconsistent: 'bool',
+  target: { certificate: 'string', operation: 'string', secrets: 'stringMap' },
+};
+export const instanceStatePut: Shape = { action: 'string', timeout: 'int', force: 'bool', stateful: 'bool' };
+export const instanceExecPost: Shape = {
+  command: 'stringList',
+  environment: 'stringMap',
+  interactive: 'bool',
+  'wait-for-websocket': 'bool',
+  'record-output': 'bool',
+  width: 'int',
+  height: 'int',
+  user: 'int',
+  group: 'int',
+  cwd: 'string',
+};
+export const instanceConsolePost: Shape = { type: 'string', width: 'int', height: 'int' };
 export const aliasesPost: Shape = { name: 'string', description: 'string', target: 'string', type: 'string' };
 export const aliasPut: Shape = { description: 'string', target: 'string' };

@@ -35,6 +35,10 @@ export class WsConn {
   }
 
   onClose(handler: () => void): void {
+    if (this.closeFired) {
+      queueMicrotask(handler);
+      return;
+    }
     this.closeHandlers.push(handler);
     this.maybeFireClose();
   }

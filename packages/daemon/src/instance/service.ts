@@ -1,15 +1,20 @@
 // InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
-import type { Instance, InstanceFull, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
+import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
 import { isTrue } from '../config/validators.js';
 import type { ProfileRecord } from '../db/records.js';
 import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
+import type { OperationOptions } from '../operations/operation.js';
+import type { FileTarget } from '../sys/helper.js';
 import { KeyedLock } from '../util/lock.js';
 import { apiUrl, seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
+import { clearConsoleLog, prepareConsole, readConsoleLog } from './console.js';
 import { createInstance, type Progress } from './create.js';
+import { prepareExec } from './exec.js';
+import { fileTarget } from './files.js';
 import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
 import { renameInstance } from './rename.js';
@@ -90,6 +95,26 @@ export class InstanceService {
 
   async view(project: string, name: string): Promise<InstanceView> {
     return this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+  }
+
+  prepareExec(project: string, name: string, req: InstanceExecPost): Promise<OperationOptions> {
+    return this.view(project, name).then((v) => prepareExec(this.ctx, v, req, { project }));
+  }
+
+  prepareConsole(project: string, name: string, req: InstanceConsolePost): Promise<OperationOptions> {
+    return this.view(project, name).then((v) => prepareConsole(this.ctx, v, req));
+  }
+
+  async consoleLog(project: string, name: string): Promise<Buffer> {
+    return readConsoleLog(this.ctx, await this.view(project, name));
+  }
+
+  async clearConsoleLog(project: string, name: string): Promise<void> {
+    await clearConsoleLog(this.ctx, await this.view(project, name));
+  }
+
+  async fileTarget(project: string, name: string): Promise<FileTarget> {
+    return fileTarget(this.ctx, await this.view(project, name));
   }
 
   /** Checks what can be checked before an operation is started (so bad requests get a 4xx at once). */
