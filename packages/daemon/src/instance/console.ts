@@ -72,7 +72,7 @@ async function session(ctx: InstanceContext, view: InstanceView, req: InstanceCo
     pty.kill('SIGTERM');
   };
   data.onMessage((buf, binary) => {
-    if (binary) pty.write(buf.toString('binary'));
+    if (binary) pty.write(buf);
   });
   data.onClose(finish);
   const control = conns.get('control');
@@ -85,7 +85,7 @@ async function session(ctx: InstanceContext, view: InstanceView, req: InstanceCo
     }
   });
   control?.onClose(finish);
-  pty.onData((d) => void data.send(Buffer.from(d, 'binary')));
+  pty.onData((d) => void data.send(d));
   await new Promise<void>((resolve) => pty.onExit(() => resolve()));
   done = true;
   await data.send(Buffer.from('\n\r'));

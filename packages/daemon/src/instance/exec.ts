@@ -184,7 +184,7 @@ async function runInteractive(s: Session, conns: Map<string, WsConn>): Promise<n
   const pty = spawnPty(file, args, { name: s.env.TERM ?? 'xterm', cols, rows });
   const io = conns.get('0')!;
   io.onMessage((data, binary) => {
-    if (binary) pty.write(data.toString('binary'));
+    if (binary) pty.write(data);
   });
   let exited = false;
   const resize = (m: InstanceExecControl): void => {
@@ -197,7 +197,7 @@ async function runInteractive(s: Session, conns: Map<string, WsConn>): Promise<n
   io.onClose(() => {
     if (!exited) pty.kill('SIGHUP');
   });
-  pty.onData((d) => void io.send(Buffer.from(d, 'binary')));
+  pty.onData((d) => void io.send(d));
   const code = await new Promise<number>((resolve) => pty.onExit(({ exitCode, signal }) => resolve(signal ? 128 + signal : exitCode)));
   exited = true;
   await io.sendBarrier();
