@@ -1,6 +1,6 @@
 // Composition root: builds the store, services and listeners; the only place drivers are chosen.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import type { Server } from 'node:http';
 import { SqliteKv } from './db/sqlite.js';
@@ -59,6 +59,8 @@ export class Daemon {
     for (const d of [paths.dir, paths.logs, paths.database, paths.images, paths.containers, paths.snapshots, paths.backups, paths.storagePools, paths.tmp, paths.cache]) {
       await mkdir(d, { recursive: true, mode: 0o711 });
     }
+    // Unprivileged container roots must be able to traverse to their rootfs (LXD keeps its dir 0711 too).
+    await chmod(paths.dir, 0o711);
     await acquirePidFile(paths.pidFile, paths.socket);
     const runner = new ProcessRunner();
     const store = new Store(new SqliteKv(paths.databaseFile));

@@ -1,7 +1,7 @@
 // A real lodged in a temporary directory for one test, driven by lodge, lxc or the client library.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -77,18 +77,34 @@ export class TestDaemon {
     return run('lxc', args, { ...opts, env: { ...this.env, ...opts.env } });
   }
 
+  /** A daemon with the busybox test image imported as "busybox". */
+  async withBusybox(): Promise<this> {
+    const { busyboxImage } = await import('./images.js');
+    const img = await busyboxImage();
+    await this.lxc(['image', 'import', img.unified, '--alias', 'busybox']);
+    return this;
+  }
+
   lodge(args: string[], opts: CmdOptions = {}): Promise<CmdResult> {
     return run(lodgeBin, args, { ...opts, env: { ...this.env, ...opts.env } });
   }
 }
 
-/** Starts lodged in a fresh temp dir; stops it and removes the dir when the test ends. */
+/** Stops every container a test daemon left behind (they outlive the daemon by design). */
+async function stopContainers(dir: string): Promise<void> {
+  const lxcpath = join(dir, 'containers');
+  const names = await readdir(lxcpath).catch(() => [] as string[]);
+  await Promise.all(names.map((n) => run('lxc-stop', ['-P', lxcpath, '-n', n, '-k'], { allowFail: true })));
+}
+
+/** Starts lodged in a fresh temp dir; stops it and its containers and removes the dir when the test ends. */
 export async function startDaemon(t: TestContext, opts: DaemonOptions = {}): Promise<TestDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'lodge-test-'));
   const d = new TestDaemon(dir, opts);
   t.after(async () => {
     d.client.close();
     await d.stop();
+    await stopContainers(dir);
     await rm(dir, { recursive: true, force: true });
   });
   await d.start();
