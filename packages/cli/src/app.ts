@@ -54,15 +54,19 @@ export class App {
     return cmd;
   }
 
-  /** Adds a command that only groups subcommands; alone it prints its help, like lxc. */
+  /** Adds a command that only groups subcommands. */
   group(parent: Command, name: string, summary: string, aliases: string[] = []): Command {
     const cmd = parent.command(name).summary(summary).description(summary).usage('[command]');
     for (const a of aliases) cmd.alias(a);
-    cmd.argument('[args...]').action((args: string[], _opts: Opts, self: Command) => {
+    return this.helpWhenBare(cmd);
+  }
+
+  /** Alone, a command that only has subcommands prints its help on stdout and succeeds, like lxc. */
+  helpWhenBare(cmd: Command): Command {
+    return cmd.argument('[args...]').action((args: string[], _opts: Opts, self: Command) => {
       if (args.length > 0) throw new Error(`unknown command "${args[0]}" for "${commandPath(self)}"`);
       self.outputHelp();
     });
-    return cmd;
   }
 }
 

@@ -40,6 +40,7 @@ function errorMessage(e: unknown): string {
 export async function run(argv: string[], io: Io): Promise<number> {
   const app = new App(io);
   const program = rootProgram(io);
+  app.helpWhenBare(program);
   registerAll(program, app);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -56,5 +57,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`lodge image list | head -1`) ends the command quietly, as SIGPIPE ends lxc.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   return run(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 }

@@ -71,6 +71,6 @@ function decode(shape: Shape, n: unknown): unknown {
 export function decodeYaml(shape: Shape, text: string): unknown {
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
   const err = doc.errors[0];
-  if (err) throw new Error(`yaml: ${err.message.split('\n')[0] ?? err.message}`);
+  if (err) throw new Error(`yaml: ${(err.message.split('\n')[0] ?? err.message).replace(/:$/, '')}`);
   return decode(shape, doc.contents as Node | null);
 }
