@@ -59,6 +59,8 @@ test('operations list like lxc and can be shown', async (t) => {
   }
   const missing = await d.lodge(['operation', 'show', '00000000-0000-0000-0000-000000000000'], { allowFail: true });
   assert.deepEqual([missing.code, missing.stderr], [1, 'Error: Operation not found\n']);
+  const cancel = await d.lodge(['operation', 'delete', '00000000-0000-0000-0000-000000000000'], { allowFail: true });
+  assert.deepEqual([cancel.code, cancel.stderr], [1, 'Error: Operation not found\n']);
 });
 
 test('monitor prints a lifecycle event caused by another command, as lxc formats it', async (t) => {
