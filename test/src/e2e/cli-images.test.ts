@@ -77,6 +77,8 @@ test('exports are written under the names lxc uses and hash to the fingerprint',
   assert.equal(await sha256(join(dir, 'unified.tar.gz')), fps.unified);
   const quiet = await d.lodge(['image', 'export', 'bb', join(dir, 'q'), '-q']);
   assert.equal(quiet.stdout, '');
+  const bad = await d.lodge(['image', 'export', 'bb', join(dir, 'missing', 'x')], { allowFail: true });
+  assert.deepEqual([bad.code, bad.stderr], [1, `Error: open ${join(dir, 'missing', 'x')}: no such file or directory\n`]);
 });
 
 test('image info, properties, edit from stdin, aliases and delete', async (t) => {

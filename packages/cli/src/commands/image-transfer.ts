@@ -1,7 +1,7 @@
 // `lodge image import` (unified file, `meta rootfs` pair, or a directory) and `lodge image export`, with lxc's progress and file naming.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdtemp, rename, rm, truncate } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, open, rename, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -125,8 +125,15 @@ async function runExport(ctx: Context, args: string[], opts: Opts): Promise<void
   const target = args[1] ?? '.';
   const targetMeta = args[1] === undefined ? fingerprint : isDir(target) ? join(target, fingerprint) : target;
   const targetRootfs = `${targetMeta}.root`;
-  const meta = createWriteStream(targetMeta);
-  const rootfs = createWriteStream(targetRootfs);
+  // Opened up front (like os.Create) so a bad target fails before the download, with the path in the error.
+  const meta = (await open(targetMeta, 'w')).createWriteStream();
+  const rootfs = await open(targetRootfs, 'w')
+    .then((fh) => fh.createWriteStream())
+    .catch(async (e: unknown) => {
+      meta.destroy();
+      await rm(targetMeta, { force: true });
+      throw e;
+    });
   const progress = new Progress(ctx.io.stdout, 'Exporting the image: %s', ctx.quiet);
   const tracker = new Tracker((t) => progress.update(t));
   const removeBoth = (): Promise<unknown> => Promise.all([rm(targetMeta, { force: true }), rm(targetRootfs, { force: true })]);
