@@ -132,7 +132,10 @@ export class Daemon {
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
-    void instances.startup().catch((e: Error) => log.error('Instance start-up tasks failed', { err: e.message }));
+    void instances
+      .startup()
+      .then(() => instances.startScheduler())
+      .catch((e: Error) => log.error('Instance start-up tasks failed', { err: e.message }));
   }
 
   /** Stops listening and closes the store; containers are left running. */
@@ -148,6 +151,7 @@ export class Daemon {
     for (const l of this.listeners) l.closeAllConnections();
     this.api?.closeWebsockets();
     const s = this.state;
+    s?.instances.stopScheduler();
     if (s) {
       const running = s.operations.running().filter((o) => o.class === 'task');
       await Promise.race([Promise.all(running.map((o) => o.wait(-1))), new Promise((r) => setTimeout(r, 10_000))]);

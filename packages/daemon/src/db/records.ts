@@ -69,3 +69,20 @@ export interface InstanceRecord {
   /** Set until creation finishes; a record still marked at daemon start is a crash leftover. */
   creating?: boolean;
 }
+
+/** A snapshot: the instance's config as it was, and when it goes away. */
+export interface SnapshotRecord {
+  name: string;
+  architecture: string;
+  description: string;
+  config: Record<string, string>;
+  devices: Devices;
+  profiles: string[];
+  ephemeral: boolean;
+  stateful: boolean;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string;
+  /** Bytes used by the snapshot volume when it was taken (it never changes). */
+  size: number;
+}

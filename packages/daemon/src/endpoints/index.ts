@@ -3,6 +3,7 @@ import type { Endpoint } from '../http/types.js';
 import { eventEndpoints } from './events.js';
 import { instanceFileEndpoints } from './instance-files.js';
 import { instanceRuntimeEndpoints } from './instance-runtime.js';
+import { instanceSnapshotEndpoints } from './instance-snapshots.js';
 import { instanceEndpoints } from './instances.js';
 import { internalEndpoints } from './internal.js';
 import { imageAliasEndpoints } from './image-aliases.js';
@@ -35,5 +36,6 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...instanceEndpoints,
   ...instanceRuntimeEndpoints,
   ...instanceFileEndpoints,
+  ...instanceSnapshotEndpoints,
   ...internalEndpoints,
 ]);

@@ -9,6 +9,7 @@ import type { ApiRequest, Endpoint } from '../http/types.js';
 import type { State } from '../state.js';
 import { apiUrl, seg } from '../util/url.js';
 import { etagCheck, lc } from './common.js';
+import { restoreTarget } from '../instance/restore.js';
 
 export function instanceResources(name: string, extra: Record<string, string[]> = {}): Record<string, string[]> {
   return { containers: [`/1.0/containers/${seg(name)}`], instances: [`/1.0/instances/${seg(name)}`], ...extra };
@@ -59,9 +60,19 @@ async function get(req: ApiRequest, s: State) {
 async function put(req: ApiRequest, s: State) {
   const name = req.param('name');
   const body = await req.json<InstancePut>(shapes.instancePut);
-  if (body.restore) throw ApiError.badRequest('Restoring snapshots is not supported yet');
   await s.instances.view(req.project, name);
   const project = req.project;
+  if (body.restore) {
+    const restore = body.restore;
+    await s.instances.snapshot(project, name, restoreTarget(name, restore));
+    const op = s.operations.start({
+      project,
+      description: 'Restoring snapshot',
+      resources: instanceResources(name),
+      run: async () => s.instances.restore(project, name, restore, lc(req)),
+    });
+    return operation(op);
+  }
   const check = etagCheck(req);
   // The ETag is checked now, so a stale edit fails with 412 instead of a failed operation.
   const current = await s.instances.get(project, name);

@@ -1,5 +1,5 @@
 // InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
-import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
+import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceSnapshot, InstanceSnapshotsPost, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
 import { isTrue } from '../config/validators.js';
@@ -8,6 +8,7 @@ import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { OperationOptions } from '../operations/operation.js';
 import type { FileTarget } from '../sys/helper.js';
+import { etagOf } from '../util/etag.js';
 import { KeyedLock } from '../util/lock.js';
 import { apiUrl, seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
@@ -17,9 +18,13 @@ import { prepareExec } from './exec.js';
 import { fileTarget } from './files.js';
 import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
+import { snapshotScope } from './naming.js';
 import { renameInstance } from './rename.js';
+import { restoreSnapshot } from './restore.js';
+import { createSnapshot, deleteSnapshot, listSnapshots, precheckSnapshot, renameSnapshot, snapshotToApi, updateSnapshotExpiry } from './snapshots.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
 import { HotplugRegistry } from './hotplug.js';
+import { InstanceScheduler } from './scheduler.js';
 import { instanceState } from './state.js';
 import { applyLive, instanceEtag, updateInstance, type Hotplug } from './update.js';
 import { loadView, toApi, viewOf, type InstanceView } from './view.js';
@@ -75,7 +80,8 @@ export class InstanceService {
   private async fullOf(v: InstanceView, waitForDisk: boolean): Promise<InstanceFull> {
     const rt = await runtimeState(this.ctx, v);
     const state = await instanceState(this.ctx, v, rt, { waitForDisk });
-    return { ...toApi(v, rt.status), state, snapshots: null, backups: null };
+    const snaps = await this.snapshots(v.project, v.rec.name);
+    return { ...toApi(v, rt.status), state, snapshots: snaps.length > 0 ? snaps : null, backups: null };
   }
 
   async get(project: string, name: string): Promise<{ instance: Instance; etag: string }> {
@@ -95,6 +101,44 @@ export class InstanceService {
 
   async view(project: string, name: string): Promise<InstanceView> {
     return this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+  }
+
+  async snapshots(project: string, name: string): Promise<InstanceSnapshot[]> {
+    return Promise.all((await listSnapshots(this.ctx, project, name)).map((r) => snapshotToApi(this.ctx, project, r)));
+  }
+
+  async snapshot(project: string, name: string, snap: string): Promise<{ snapshot: InstanceSnapshot; etag: string }> {
+    const rec = await this.ctx.store.read(async (tx) => {
+      await tx.instances.must(project, name);
+      const r = await tx.snapshots.get(snapshotScope(project, name), snap);
+      if (!r) throw ApiError.notFound('Snapshot not found');
+      return r;
+    });
+    return { snapshot: await snapshotToApi(this.ctx, project, rec), etag: etagOf(rec.expires_at) };
+  }
+
+  precheckSnapshot(project: string, name: string, req: InstanceSnapshotsPost): Promise<void> {
+    return precheckSnapshot(this.ctx, project, name, req);
+  }
+
+  createSnapshot(project: string, name: string, req: InstanceSnapshotsPost, lc: LifecycleOptions): Promise<string> {
+    return this.withLock(project, name, () => createSnapshot(this.ctx, project, name, req, lc));
+  }
+
+  updateSnapshot(project: string, name: string, snap: string, expiresAt: string | undefined, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => updateSnapshotExpiry(this.ctx, project, name, snap, expiresAt, lc));
+  }
+
+  renameSnapshot(project: string, name: string, snap: string, to: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => renameSnapshot(this.ctx, project, name, snap, to, lc));
+  }
+
+  deleteSnapshot(project: string, name: string, snap: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => deleteSnapshot(this.ctx, project, name, snap, lc));
+  }
+
+  restore(project: string, name: string, restore: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => restoreSnapshot(this.ctx, project, name, restore, lc));
   }
 
   prepareExec(project: string, name: string, req: InstanceExecPost): Promise<OperationOptions> {
@@ -202,6 +246,23 @@ export class InstanceService {
     const profiles = (await this.ctx.profiles.records(tx, project, view.rec.profiles)).map((p) => (p.name === previous.name ? previous : p));
     const e = expand(profiles, view.rec);
     return { ...view, expandedConfig: e.config, expandedDevices: e.devices };
+  }
+
+  private scheduler?: InstanceScheduler;
+
+  /** Scheduled and expiring snapshots; LXD's scheduled snapshots carry no requestor. */
+  startScheduler(): void {
+    this.scheduler = new InstanceScheduler(this.ctx, {
+      snapshot: async (project, name) => {
+        await this.createSnapshot(project, name, {}, {});
+      },
+      deleteSnapshot: (project, name, snap) => this.deleteSnapshot(project, name, snap, {}),
+    });
+    this.scheduler.start();
+  }
+
+  stopScheduler(): void {
+    this.scheduler?.stop();
   }
 
   /** At daemon start: drop crash leftovers and stopped ephemeral instances, then autostart. */
