@@ -53,6 +53,8 @@ const instances = [
   'api_filtering',
 ];
 
+const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'container_stateless_copy', 'instance_allow_inconsistent_copy'];
+
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...snapshots]);
+export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...snapshots, ...copies]);

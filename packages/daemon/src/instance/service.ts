@@ -13,6 +13,7 @@ import { KeyedLock } from '../util/lock.js';
 import { apiUrl, seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { clearConsoleLog, prepareConsole, readConsoleLog } from './console.js';
+import { copyPlanner, refreshCopy } from './copy.js';
 import { createInstance, type Progress } from './create.js';
 import { prepareExec } from './exec.js';
 import { fileTarget } from './files.js';
@@ -164,13 +165,18 @@ export class InstanceService {
   /** Checks what can be checked before an operation is started (so bad requests get a 4xx at once). */
   async precheckCreate(project: string, req: InstancesPost): Promise<string> {
     const name = validateInstanceName(req.name);
-    if (await this.ctx.store.read((tx) => tx.instances.exists(project, name))) throw ApiError.conflict(`Instance "${name}" already exists`);
+    const refresh = req.source?.type === 'copy' && req.source.refresh;
+    if (!refresh && (await this.ctx.store.read((tx) => tx.instances.exists(project, name)))) throw ApiError.conflict(`Instance "${name}" already exists`);
     return name;
   }
 
   async create(project: string, req: InstancesPost, progress: Progress, lc: LifecycleOptions): Promise<void> {
     const name = validateInstanceName(req.name);
-    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc));
+    if (req.source?.type === 'copy' && req.source.refresh && (await this.names(project)).includes(name)) {
+      await this.withLock(project, name, () => refreshCopy(this.ctx, project, req));
+      return;
+    }
+    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc, { copy: copyPlanner(this.ctx) }));
   }
 
   async update(project: string, name: string, put: Partial<InstancePut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {
