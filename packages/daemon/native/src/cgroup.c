@@ -31,7 +31,7 @@ int cmd_cgroup_set(int argc, char **argv)
 	if (close_range(3, ~0U, 0) < 0)
 		return report(errno, "close_range", NULL);
 
-	struct lxc_container *c = lxc_container_new(name, lxcpath);
+	struct lxc_container *c = helper_container_new(name, lxcpath);
 	if (!c)
 		return report(ENOENT, name, "cannot load the container");
 	int r = 0;
@@ -43,6 +43,6 @@ int cmd_cgroup_set(int argc, char **argv)
 		r = report(errno ? errno : EIO, m.data, errno ? NULL : "refused by liblxc");
 		buf_free(&m);
 	}
-	lxc_container_put(c);
+	helper_container_put(c);
 	return r;
 }

@@ -19,6 +19,11 @@ int cmd_notify(int argc, char **argv);
 int cmd_netinfo(int argc, char **argv);
 int cmd_cgroup_set(int argc, char **argv);
 
+/* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
+struct lxc_container;
+struct lxc_container *helper_container_new(const char *name, const char *lxcpath);
+void helper_container_put(struct lxc_container *c);
+
 /* A growable byte buffer; out of memory aborts the helper (nothing sensible to do then). */
 struct buf {
 	char *data;

@@ -189,6 +189,9 @@ static int make_target_as_container_root(int ufd, int mfd, const char *target, i
 		umask(0);
 		if (become_container_root(ufd, mfd) != 0)
 			_exit(1);
+		/* Nothing of the host (the source tree, /proc fds) stays open in the container. */
+		if (close_range(3, ~0U, 0) < 0)
+			_exit(report(errno, "close_range", NULL));
 		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (root < 0)
 			_exit(report(errno, "open the container's /", NULL));

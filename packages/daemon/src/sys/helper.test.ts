@@ -114,6 +114,7 @@ test('parseFileError: the JSON line gives message, errno, code and HTTP status',
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EINVAL}}`, 1).status, 400);
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EEXIST}}`, 1).status, 500);
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.ENOTEMPTY}}`, 1).code, 'ENOTEMPTY');
+  assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EAGAIN}}`, 1).code, 'EAGAIN');
 });
 
 test('parseFileError: anything else still becomes a FileError (500) with the text', () => {

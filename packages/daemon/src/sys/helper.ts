@@ -147,7 +147,9 @@ export interface HelperOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+// The first name of a number wins: EAGAIN (not EWOULDBLOCK), ENOTSUP, EDEADLK.
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
 
 /** A failed file operation, with the errno the helper reported (0 when it did not say). */
 export class FileError extends Error {
