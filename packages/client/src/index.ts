@@ -7,3 +7,4 @@ export { Images, type ImportImageOptions } from './images.js';
 export { Profiles } from './profiles.js';
 export { Projects } from './projects.js';
 export { ServerApi } from './server.js';
+export { saveImageFile, headerParam, type ImageFileTargets, type ImageFileResult } from './image-file.js';

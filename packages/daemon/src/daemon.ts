@@ -30,6 +30,7 @@ import { LogRoot } from './sys/log.js';
 import { Paths } from './sys/paths.js';
 import { ProcessRunner } from './sys/runner.js';
 import { acquirePidFile } from './sys/pidfile.js';
+import { untraversableParents } from './sys/fs.js';
 
 export interface DaemonOptions {
   dir: string;
@@ -61,6 +62,9 @@ export class Daemon {
     }
     // Unprivileged container roots must be able to traverse to their rootfs (LXD keeps its dir 0711 too).
     await chmod(paths.dir, 0o711);
+    for (const dir of await untraversableParents(paths.dir)) {
+      log.warn('A parent of the state directory is not traversable by other users; unprivileged containers will fail to start', { dir });
+    }
     await acquirePidFile(paths.pidFile, paths.socket);
     const runner = new ProcessRunner();
     const store = new Store(new SqliteKv(paths.databaseFile));

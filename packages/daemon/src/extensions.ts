@@ -18,7 +18,7 @@ const core = [
 
 const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry'];
 
-const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency'];
+const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency', 'project_usage', 'projects_limits_instances'];
 
 const storage = ['storage'];
 

@@ -7,6 +7,7 @@ import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
 import { seg } from '../util/url.js';
 import { etagCheck, lc } from './common.js';
+import { projectState } from '../projects/state.js';
 import { applyFilter } from '../http/filter.js';
 
 export const projectEndpoints: Endpoint[] = [
@@ -30,6 +31,11 @@ export const projectEndpoints: Endpoint[] = [
         return created(`/1.0/projects/${seg(body.name)}`);
       },
     },
+  },
+  {
+    path: '/1.0/projects/{name}/state',
+    anyProject: true,
+    get: { access: authenticated, handle: async (req, s) => sync(await s.store.read((tx) => projectState(tx, req.param('name')))) },
   },
   {
     path: '/1.0/projects/{name}',

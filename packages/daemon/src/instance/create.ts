@@ -11,6 +11,7 @@ import type { ImageRecord, InstanceRecord } from '../db/records.js';
 import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import { checkPools } from '../profiles/service.js';
+import { checkInstanceQuota } from '../projects/state.js';
 import { detectCompression } from '../images/compression.js';
 import { Reverter } from '../util/reverter.js';
 import { seg } from '../util/url.js';
@@ -71,6 +72,8 @@ export async function createInstance(ctx: InstanceContext, project: string, req:
   try {
     const { rec, image, pool } = await ctx.store.tx(async (tx) => {
       if (await tx.instances.exists(project, name)) throw ApiError.conflict(`Instance "${name}" already exists`);
+      const quota = await checkInstanceQuota(tx, project);
+      if (quota) throw ApiError.badRequest(quota);
       const image = req.source?.type === 'image' ? await resolveSourceImage(ctx, tx, project, req.source) : undefined;
       if (image && image.type !== 'container') throw ApiError.badRequest('Virtual machine images are not supported (lodge runs containers)');
       const profiles = req.profiles ?? ['default'];

@@ -19,16 +19,16 @@ import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
 import { renameInstance } from './rename.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
+import { HotplugRegistry } from './hotplug.js';
 import { instanceState } from './state.js';
 import { applyLive, instanceEtag, updateInstance, type Hotplug } from './update.js';
 import { loadView, toApi, viewOf, type InstanceView } from './view.js';
 
 export class InstanceService {
   private readonly locks = new KeyedLock();
-  /** Device hot-plug into running containers; set by the device layer. */
-  hotplug: Hotplug = async () => {
-    throw ApiError.badRequest('Adding or removing devices of a running instance is not supported for these devices');
-  };
+  /** Device hot-plug into running containers: handlers register per device type. */
+  readonly devices = new HotplugRegistry();
+  private readonly hotplug: Hotplug = (view, added, removed, pid) => this.devices.apply(view, added, removed, pid);
 
   constructor(readonly ctx: InstanceContext) {
     ctx.profiles.addUsage(async (tx, scope, profile) =>

@@ -19,8 +19,8 @@ export function instanceEtag(rec: InstanceRecord): string {
   return etagOf(rec.architecture, rec.config, rec.devices, rec.ephemeral, rec.profiles, rec.description);
 }
 
-/** Hot-plugs device changes into a running container; provided by the device code. */
-export type Hotplug = (view: InstanceView, added: Devices, removed: Devices) => Promise<void>;
+/** Hot-plugs device changes into a running container (pid = its init). */
+export type Hotplug = (view: InstanceView, added: Devices, removed: Devices, pid: number) => Promise<void>;
 
 function merged(cur: InstanceRecord, put: Partial<InstancePut>, patch: boolean): InstanceRecord {
   if (patch) {
@@ -95,6 +95,6 @@ export async function applyLive(ctx: InstanceContext, before: InstanceView, afte
   const limitsChanged = [...keys].some((k) => isLimitKey(k) && before.expandedConfig[k] !== after.expandedConfig[k]);
   if (limitsChanged) await ctx.lxc.applyLimits(after.names.cgroupPayload, cgroupSettings(after.expandedConfig, ctx.host));
   const { added, removed } = deviceDiff(before.expandedDevices, after.expandedDevices);
-  if (Object.keys(added).length > 0 || Object.keys(removed).length > 0) await hotplug(after, added, removed);
+  if (Object.keys(added).length > 0 || Object.keys(removed).length > 0) await hotplug(after, added, removed, state.pid);
 }
 

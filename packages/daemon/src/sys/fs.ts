@@ -47,3 +47,16 @@ export async function ensureDir(path: string, mode = 0o711): Promise<void> {
 export function tempName(dir: string, prefix: string): string {
   return join(dir, `${prefix}${randomBytes(8).toString('hex')}`);
 }
+
+/** Ancestors of dir that others cannot enter (no o+x): an unprivileged container root could not reach its rootfs. */
+export async function untraversableParents(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let cur = dirname(dir);
+  for (;;) {
+    const st = await stat(cur).catch(() => undefined);
+    if (st && (st.mode & 0o001) === 0) out.push(cur);
+    const up = dirname(cur);
+    if (up === cur) return out;
+    cur = up;
+  }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Side-by-side benchmarks: lodged vs LXD 5.0.2 (Debian's lxd), same `lxc` client, same machine, alternating runs.
+// Usage: node bench/run.mjs [--rounds N] [--only substring,...] [--no-debian] [--write]
+// --write stores results in bench/results/ and the table in bench/README.md.
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startLodge, startLxd, stopDaemon } from './lib/daemons.mjs';
+import { run } from './lib/proc.mjs';
+import { markdownTable, runCase } from './lib/suite.mjs';
+import { instanceCases } from './cases/instances.mjs';
+import { imageFiles } from './lib/images.mjs';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    only: { type: 'string' },
+    'no-debian': { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
+});
+const log = (m) => process.stderr.write(`${m}\n`);
+
+const base = await mkdtemp(join(tmpdir(), 'lodge-bench-'));
+// Unprivileged container roots must traverse to their rootfs.
+await chmod(base, 0o711);
+const images = await imageFiles(base, { debian: !values['no-debian'] });
+const lodge = await startLodge(base);
+const lxd = await startLxd(base);
+const results = [];
+try {
+  for (const d of [lodge, lxd]) {
+    await d.lxc(['image', 'import', images.busybox, '--alias', 'busybox']);
+    if (images.debian) await d.lxc(['image', 'import', images.debian.meta, images.debian.rootfs, '--alias', 'debian'], { timeoutMs: 600_000 });
+  }
+  const only = values.only?.split(',');
+  for (const c of instanceCases({ debian: Boolean(images.debian) })) {
+    if (only && !only.some((o) => c.name.includes(o))) continue;
+    results.push(await runCase(c, lodge, lxd, Number(values.rounds), log));
+  }
+} finally {
+  await stopDaemon(lodge).catch((e) => log(`lodge cleanup: ${e.message}`));
+  await stopDaemon(lxd).catch((e) => log(`LXD cleanup: ${e.message}`));
+  await rm(base, { recursive: true, force: true });
+}
+
+const table = markdownTable(results);
+process.stdout.write(`${table}\n`);
+if (values.write) {
+  const date = new Date().toISOString().slice(0, 10);
+  const lxdVersion = (await run('lxd', ['--version'])).stdout.trim();
+  await mkdir(join(repo, 'bench', 'results'), { recursive: true });
+  await writeFile(join(repo, 'bench', 'results', `${date}.json`), JSON.stringify({ date, lxdVersion, results }, null, 2));
+  const readme = join(repo, 'bench', 'README.md');
+  const text = await readFile(readme, 'utf8');
+  const section = `<!-- results:start -->\nMeasured ${date} against LXD ${lxdVersion}, median of ${values.rounds} alternating runs per case:\n\n${table}\n<!-- results:end -->`;
+  await writeFile(readme, text.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section));
+}

@@ -1,0 +1,32 @@
+// Device hot-plug into running containers, dispatched by device type; types without a handler are refused.
+import type { Devices } from '@lodge/api';
+import { ApiError } from '@lodge/api';
+import type { InstanceView } from './view.js';
+
+export interface HotplugHandler {
+  add(view: InstanceView, name: string, device: Record<string, string>, pid: number): Promise<void>;
+  remove(view: InstanceView, name: string, device: Record<string, string>, pid: number): Promise<void>;
+}
+
+export class HotplugRegistry {
+  private readonly handlers = new Map<string, HotplugHandler>();
+
+  register(type: string, handler: HotplugHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  /** Refuses the whole change before touching anything if one device type cannot be hot-plugged. */
+  check(added: Devices, removed: Devices): void {
+    for (const [name, dev] of [...Object.entries(removed), ...Object.entries(added)]) {
+      if (dev.type === 'none') continue;
+      if (!this.handlers.has(dev.type ?? '')) throw ApiError.badRequest(`Device "${name}" of type "${dev.type}" cannot be added or removed while the instance is running`);
+    }
+  }
+
+  /** Removals first (a device that changed is removed, then added with its new settings). */
+  async apply(view: InstanceView, added: Devices, removed: Devices, pid: number): Promise<void> {
+    this.check(added, removed);
+    for (const [name, dev] of Object.entries(removed)) if (dev.type !== 'none') await this.handlers.get(dev.type!)!.remove(view, name, dev, pid);
+    for (const [name, dev] of Object.entries(added)) if (dev.type !== 'none') await this.handlers.get(dev.type!)!.add(view, name, dev, pid);
+  }
+}
