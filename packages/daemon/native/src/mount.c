@@ -35,15 +35,10 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper.h"
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
 
 /* The name of the staging tmpfs (its mount source) and of its directory that P clones: how
  * `umount` recognises the P left under an injected mount. */
