@@ -50,6 +50,9 @@ const instances = [
   'resource_limits',
   'linux_sysctl',
   'unix_device_rename',
+  'unix_device_hotplug',
+  'container_mount_propagation',
+  'container_disk_shift',
   'api_filtering',
 ];
 

@@ -1,4 +1,5 @@
 // InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
+import type { InstanceStateNetwork } from '@lodge/api';
 import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceSnapshot, InstanceSnapshotsPost, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
@@ -24,9 +25,11 @@ import { renameInstance } from './rename.js';
 import { restoreSnapshot } from './restore.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, precheckSnapshot, renameSnapshot, snapshotToApi, updateSnapshotExpiry } from './snapshots.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
+import { registerDeviceHotplug } from './device-hotplug.js';
 import { HotplugRegistry } from './hotplug.js';
 import { InstanceScheduler } from './scheduler.js';
-import { instanceState } from './state.js';
+import { instanceState, networksOf } from './state.js';
+import type { RuntimeState } from './lxc/driver.js';
 import { applyLive, instanceEtag, updateInstance, type Hotplug } from './update.js';
 import { loadView, toApi, viewOf, type InstanceView } from './view.js';
 
@@ -43,6 +46,7 @@ export class InstanceService {
     ctx.projects.addUsage(async (tx, project) => (await tx.instances.names(project)).map((n) => apiUrl(`/1.0/instances/${seg(n)}`, project)));
     ctx.pools.addUsage(async (tx, pool) => (await tx.instances.all()).filter((i) => i.value.pool === pool).map((i) => apiUrl(`/1.0/instances/${seg(i.name)}`, i.scope)));
     ctx.profiles.onChanged((scope, previous) => this.profileChanged(scope, previous));
+    registerDeviceHotplug(ctx, this.devices);
   }
 
   /** Instances of a project use its profiles, or default's when features.profiles is off (resolved at use). */
@@ -71,16 +75,20 @@ export class InstanceService {
 
   async list(project: string | undefined, full: boolean): Promise<(Instance | InstanceFull)[]> {
     const views = await this.views(project);
-    return Promise.all(views.map((v) => (full ? this.fullOf(v, false) : this.instanceOf(v))));
+    if (!full) return Promise.all(views.map((v) => this.instanceOf(v)));
+    const rts = await Promise.all(views.map((v) => runtimeState(this.ctx, v)));
+    // One helper run for every running container's interfaces, not one per container.
+    const networks = await networksOf(rts.filter((r) => r.status !== 'Stopped').map((r) => r.pid));
+    return Promise.all(views.map((v, i) => this.fullOf(v, false, rts[i], networks)));
   }
 
   private async instanceOf(v: InstanceView): Promise<Instance> {
     return toApi(v, (await runtimeState(this.ctx, v)).status);
   }
 
-  private async fullOf(v: InstanceView, waitForDisk: boolean): Promise<InstanceFull> {
-    const rt = await runtimeState(this.ctx, v);
-    const state = await instanceState(this.ctx, v, rt, { waitForDisk });
+  private async fullOf(v: InstanceView, waitForDisk: boolean, known?: RuntimeState, networks?: Map<number, Record<string, InstanceStateNetwork>>): Promise<InstanceFull> {
+    const rt = known ?? (await runtimeState(this.ctx, v));
+    const state = await instanceState(this.ctx, v, rt, { waitForDisk, networks });
     const snaps = await this.snapshots(v.project, v.rec.name);
     return { ...toApi(v, rt.status), state, snapshots: snaps.length > 0 ? snaps : null, backups: null };
   }
