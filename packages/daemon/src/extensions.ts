@@ -56,7 +56,7 @@ const instances = [
   'api_filtering',
 ];
 
-const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'container_stateless_copy', 'instance_allow_inconsistent_copy'];
+const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
 
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
 
