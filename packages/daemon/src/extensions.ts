@@ -16,7 +16,7 @@ const core = [
   'server_supported_storage_drivers',
 ];
 
-const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry'];
+const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry', 'image_compression_algorithm', 'image_create_aliases'];
 
 const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency', 'project_usage', 'projects_limits_instances'];
 

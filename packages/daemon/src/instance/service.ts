@@ -21,7 +21,9 @@ import { fileTarget } from './files.js';
 import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
 import { snapshotScope } from './naming.js';
+import { packInstance, type PublishRequest } from './publish.js';
 import { renameInstance } from './rename.js';
+import type { SpooledImage } from '../images/upload.js';
 import { restoreSnapshot } from './restore.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, precheckSnapshot, renameSnapshot, snapshotToApi, updateSnapshotExpiry } from './snapshots.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
@@ -148,6 +150,12 @@ export class InstanceService {
 
   restore(project: string, name: string, restore: string, lc: LifecycleOptions): Promise<void> {
     return this.withLock(project, name, () => restoreSnapshot(this.ctx, project, name, restore, lc));
+  }
+
+  /** Packs an instance or snapshot as an image tarball (the image service records it). */
+  async pack(project: string, req: PublishRequest): Promise<SpooledImage> {
+    const name = req.source.split('/')[0] ?? '';
+    return this.withLock(project, name, () => packInstance(this.ctx, project, req));
   }
 
   prepareExec(project: string, name: string, req: InstanceExecPost): Promise<OperationOptions> {
