@@ -54,6 +54,7 @@ const instances = [
   'container_mount_propagation',
   'container_disk_shift',
   'api_filtering',
+  'instance_bulk_state_change',
 ];
 
 const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];

@@ -1,5 +1,5 @@
 // Instance endpoints: list, create, get, replace, patch, rename, delete (also under /1.0/containers).
-import type { InstancePost, InstancePut, InstancesPost } from '@lodge/api';
+import type { InstancePost, InstancePut, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { authenticated } from '../http/access.js';
 import { applyFilter } from '../http/filter.js';
@@ -117,11 +117,40 @@ async function del(req: ApiRequest, s: State) {
   return operation(op);
 }
 
+/** PUT /1.0/instances: one state change for every instance of the project (`lxc start --all`). */
+async function bulkState(req: ApiRequest, s: State) {
+  const body = await req.json<{ state?: InstanceStatePut }>({ state: shapes.instanceStatePut });
+  const st = body.state;
+  if (!st?.action) throw ApiError.badRequest('No state provided');
+  const project = req.project;
+  const names = await s.instances.names(project);
+  const op = s.operations.start({
+    project,
+    description: 'Updating instance states',
+    resources: { instances: names.map((n) => `/1.0/instances/${seg(n)}`) },
+    run: async () => {
+      const put: InstanceStatePut = { action: st.action, timeout: st.timeout ?? -1, force: st.force ?? false, stateful: st.stateful ?? false };
+      const failures: string[] = [];
+      await Promise.all(
+        names.map(async (n) => {
+          const status = (await s.instances.get(project, n)).instance.status;
+          // Instances already in the wanted state are skipped, as LXD does.
+          if ((st.action === 'start' && status === 'Running') || (st.action === 'stop' && status === 'Stopped')) return;
+          await s.instances.changeState(project, n, put, lc(req)).catch((e: Error) => failures.push(`${n}: ${e.message}`));
+        }),
+      );
+      if (failures.length > 0) throw new Error(failures.join('; '));
+    },
+  });
+  return operation(op);
+}
+
 export const instanceEndpoints: Endpoint[] = [
   {
     path: '/1.0/instances',
     get: { access: authenticated, handle: list },
     post: { access: authenticated, handle: create },
+    put: { access: authenticated, handle: bulkState },
   },
   {
     path: '/1.0/instances/{name}',
