@@ -61,4 +61,16 @@ const copies = ['container_copy_project', 'container_incremental_copy', 'contain
 
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...snapshots, ...copies]);
+/** GET /1.0/resources; resources_network_firmware is left out: the firmware version is only behind an ethtool ioctl. */
+const resources = ['resources', 'resources_v2', 'resources_cpu_socket', 'resources_gpu', 'resources_numa', 'resources_infiniband', 'resources_disk_sata', 'resources_disk_id', 'resources_usb_pci', 'resources_cpu_threads_numa', 'resources_cpu_core_die', 'resources_system', 'resources_gpu_mdev', 'resources_pci_iommu', 'resources_network_usb', 'resources_disk_address', 'resources_gpu_usb', 'resources_pci_vpd'];
+
+export const supportedExtensions: string[] = sortExtensions([
+  ...core,
+  ...images,
+  ...profilesAndProjects,
+  ...storage,
+  ...instances,
+  ...snapshots,
+  ...copies,
+  ...resources,
+]);

@@ -11,6 +11,7 @@ import { imageEndpoints } from './images.js';
 import { operationEndpoints } from './operations.js';
 import { profileEndpoints } from './profiles.js';
 import { projectEndpoints } from './projects.js';
+import { resourceEndpoints } from './resources.js';
 import { serverEndpoints } from './server.js';
 import { storagePoolEndpoints } from './storage-pools.js';
 
@@ -33,6 +34,7 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...profileEndpoints,
   ...projectEndpoints,
   ...storagePoolEndpoints,
+  ...resourceEndpoints,
   ...instanceEndpoints,
   ...instanceRuntimeEndpoints,
   ...instanceFileEndpoints,
