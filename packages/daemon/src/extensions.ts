@@ -57,6 +57,8 @@ const instances = [
   'instance_bulk_state_change',
 ];
 
+const backups = ['container_backup', 'backup_compression', 'backup_compression_algorithm', 'backup_override_name', 'container_backup_override_pool'];
+
 const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
 
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
@@ -72,5 +74,6 @@ export const supportedExtensions: string[] = sortExtensions([
   ...instances,
   ...snapshots,
   ...copies,
+  ...backups,
   ...resources,
 ]);

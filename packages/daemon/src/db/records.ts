@@ -70,6 +70,16 @@ export interface InstanceRecord {
   creating?: boolean;
 }
 
+/** An instance backup: a tarball under DIR/backups/instances/<project>_<instance>/<name>. */
+export interface BackupRecord {
+  name: string;
+  created_at: string;
+  expires_at: string;
+  instance_only: boolean;
+  optimized_storage: boolean;
+  compression: string;
+}
+
 /** A snapshot: the instance's config as it was, and when it goes away. */
 export interface SnapshotRecord {
   name: string;

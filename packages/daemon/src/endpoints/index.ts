@@ -2,6 +2,7 @@
 import type { Endpoint } from '../http/types.js';
 import { eventEndpoints } from './events.js';
 import { instanceFileEndpoints } from './instance-files.js';
+import { instanceBackupEndpoints } from './instance-backups.js';
 import { instanceRuntimeEndpoints } from './instance-runtime.js';
 import { instanceSnapshotEndpoints } from './instance-snapshots.js';
 import { instanceEndpoints } from './instances.js';
@@ -39,5 +40,6 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...instanceRuntimeEndpoints,
   ...instanceFileEndpoints,
   ...instanceSnapshotEndpoints,
+  ...instanceBackupEndpoints,
   ...internalEndpoints,
 ]);

@@ -9,6 +9,11 @@ import type { ApiRequest, Endpoint } from '../http/types.js';
 import type { State } from '../state.js';
 import { apiUrl, seg } from '../util/url.js';
 import { etagCheck, lc } from './common.js';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { validateInstanceName } from '../config/names.js';
+import { tempName } from '../sys/fs.js';
 import { restoreTarget } from '../instance/restore.js';
 
 export function instanceResources(name: string, extra: Record<string, string[]> = {}): Record<string, string[]> {
@@ -30,9 +35,35 @@ async function list(req: ApiRequest, s: State) {
   return sync(filtered);
 }
 
+/** POST /1.0/instances with a backup tarball as the body (`lxc import`). */
+async function importBackup(req: ApiRequest, s: State) {
+  const name = req.headers['x-lxd-name'] as string | undefined;
+  if (name) validateInstanceName(name);
+  const pool = req.headers['x-lxd-pool'] as string | undefined;
+  const file = tempName(s.paths.backups, '.import-');
+  await pipeline(req.raw, createWriteStream(file, { mode: 0o600 })).catch(async (e: Error) => {
+    await rm(file, { force: true });
+    throw ApiError.badRequest(`Failed to receive the backup: ${e.message}`);
+  });
+  const project = req.project;
+  const op = s.operations.start({
+    project,
+    description: 'Restoring backup',
+    resources: name ? instanceResources(name) : null,
+    run: async () => {
+      try {
+        await s.instances.importBackup({ project, file, name, pool, lc: lc(req) });
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+  });
+  return operation(op);
+}
+
 async function create(req: ApiRequest, s: State) {
   const ctype = (req.headers['content-type'] ?? '').toLowerCase();
-  if (ctype.startsWith('application/octet-stream')) throw ApiError.badRequest('Importing instance backups is not supported yet');
+  if (ctype.startsWith('application/octet-stream')) return importBackup(req, s);
   const body = await req.json<InstancesPost>(shapes.instancesPost);
   const name = await s.instances.precheckCreate(req.project, body);
   const project = req.project;

@@ -23,6 +23,13 @@ async function moveSnapshots(ctx: InstanceContext, project: string, from: string
   });
   const { vol, driver } = await ctx.pools.volume(pool, 'containers-snapshots', src);
   if (await driver.volumeExists(vol)) await ctx.pools.renameVolume(pool, 'containers-snapshots', src, dst);
+  await ctx.store.tx(async (tx) => {
+    for (const rec of await tx.backups.list(src)) {
+      await tx.backups.delete(src, rec.name);
+      tx.backups.put(dst, rec.name, rec);
+    }
+  });
+  if (await exists(ctx.paths.instanceBackups(src))) await fsRename(ctx.paths.instanceBackups(src), ctx.paths.instanceBackups(dst));
 }
 
 export async function renameInstance(ctx: InstanceContext, project: string, name: string, newName: string, lc: LifecycleOptions): Promise<void> {

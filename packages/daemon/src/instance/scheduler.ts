@@ -9,6 +9,7 @@ import { viewOf } from './view.js';
 export interface SchedulerActions {
   snapshot(project: string, name: string): Promise<void>;
   deleteSnapshot(project: string, name: string, snap: string): Promise<void>;
+  deleteBackup(project: string, name: string, backup: string): Promise<void>;
 }
 
 /** Runs at every minute boundary (schedules) and every 10 s (expiry); stop() ends it. */
@@ -82,6 +83,19 @@ export class InstanceScheduler {
     });
     for (const e of expired) {
       await this.actions.deleteSnapshot(e.project, e.name, e.snap).catch((err: Error) => this.ctx.log.warn('Removing an expired snapshot failed', { ...e, err: err.message }));
+    }
+    const backups = await this.ctx.store.read(async (tx) => {
+      const out: { project: string; name: string; backup: string }[] = [];
+      for (const { scope, name } of await tx.instances.all()) {
+        for (const b of await tx.backups.list(snapshotScope(scope, name))) {
+          const t = Date.parse(b.expires_at);
+          if (t > 0 && t <= now.getTime()) out.push({ project: scope, name, backup: b.name });
+        }
+      }
+      return out;
+    });
+    for (const b of backups) {
+      await this.actions.deleteBackup(b.project, b.name, b.backup).catch((err: Error) => this.ctx.log.warn('Removing an expired backup failed', { ...b, err: err.message }));
     }
   }
 }

@@ -1,5 +1,6 @@
 // InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
 import type { InstanceStateNetwork } from '@lodge/api';
+import type { InstanceBackup, InstanceBackupsPost } from '@lodge/api';
 import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceSnapshot, InstanceSnapshotsPost, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
@@ -22,6 +23,8 @@ import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
 import { snapshotScope } from './naming.js';
 import { packInstance, type PublishRequest } from './publish.js';
+import { importBackup, type ImportRequest as BackupImportRequest } from './backup-import.js';
+import { createBackup, deleteBackup, getBackup, listBackups, openBackup, renameBackup, toApiBackup } from './backups.js';
 import { renameInstance } from './rename.js';
 import type { SpooledImage } from '../images/upload.js';
 import { restoreSnapshot } from './restore.js';
@@ -92,7 +95,8 @@ export class InstanceService {
     const rt = known ?? (await runtimeState(this.ctx, v));
     const state = await instanceState(this.ctx, v, rt, { waitForDisk, networks });
     const snaps = await this.snapshots(v.project, v.rec.name);
-    return { ...toApi(v, rt.status), state, snapshots: snaps.length > 0 ? snaps : null, backups: null };
+    const backups = await this.backups(v.project, v.rec.name);
+    return { ...toApi(v, rt.status), state, snapshots: snaps.length > 0 ? snaps : null, backups: backups.length > 0 ? backups : null };
   }
 
   async get(project: string, name: string): Promise<{ instance: Instance; etag: string }> {
@@ -150,6 +154,35 @@ export class InstanceService {
 
   restore(project: string, name: string, restore: string, lc: LifecycleOptions): Promise<void> {
     return this.withLock(project, name, () => restoreSnapshot(this.ctx, project, name, restore, lc));
+  }
+
+  async backups(project: string, name: string): Promise<InstanceBackup[]> {
+    return (await listBackups(this.ctx, project, name)).map(toApiBackup);
+  }
+
+  async backup(project: string, name: string, backup: string): Promise<InstanceBackup> {
+    return toApiBackup(await getBackup(this.ctx, project, name, backup));
+  }
+
+  createBackup(project: string, name: string, req: InstanceBackupsPost, lc: LifecycleOptions): Promise<string> {
+    return this.withLock(project, name, () => createBackup(this.ctx, project, name, req, lc));
+  }
+
+  renameBackup(project: string, name: string, backup: string, to: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => renameBackup(this.ctx, project, name, backup, to, lc));
+  }
+
+  deleteBackup(project: string, name: string, backup: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => deleteBackup(this.ctx, project, name, backup, lc));
+  }
+
+  openBackup(project: string, name: string, backup: string): ReturnType<typeof openBackup> {
+    return openBackup(this.ctx, project, name, backup);
+  }
+
+  /** Imports an uploaded backup tarball; the name is locked once known (X-LXD-name or the backup's own). */
+  importBackup(req: BackupImportRequest): Promise<string> {
+    return importBackup(this.ctx, req);
   }
 
   /** Packs an instance or snapshot as an image tarball (the image service records it). */
@@ -279,6 +312,7 @@ export class InstanceService {
         await this.createSnapshot(project, name, {}, {});
       },
       deleteSnapshot: (project, name, snap) => this.deleteSnapshot(project, name, snap, {}),
+      deleteBackup: (project, name, backup) => this.deleteBackup(project, name, backup, {}),
     });
     this.scheduler.start();
   }
