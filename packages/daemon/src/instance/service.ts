@@ -10,6 +10,7 @@ import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { OperationOptions } from '../operations/operation.js';
 import type { FileTarget } from '../sys/helper.js';
+import { criuStatus } from '../sys/criu.js';
 import { etagOf } from '../util/etag.js';
 import { KeyedLock } from '../util/lock.js';
 import { apiUrl, seg } from '../util/url.js';
@@ -240,8 +241,19 @@ export class InstanceService {
     await this.withLock(project, name, () => deleteInstanceNow(this.ctx, project, name, lc));
   }
 
+  /** Stateful requests are refused before an operation exists, with criu's own reason. */
+  async precheckStateful(action: string): Promise<void> {
+    const criu = await criuStatus(this.ctx.runner);
+    if (!criu.ok) throw ApiError.badRequest(`Stateful ${action} needs CRIU: ${criu.reason}`);
+    throw ApiError.badRequest(`Stateful ${action} is not implemented by lodge`);
+  }
+
   async changeState(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
-    if (req.stateful) throw ApiError.badRequest('Stateful start and stop need CRIU, which does not work on this host');
+    if (req.stateful) {
+      const criu = await criuStatus(this.ctx.runner);
+      if (!criu.ok) throw ApiError.badRequest(`Stateful ${req.action} needs CRIU: ${criu.reason}`);
+      throw ApiError.badRequest(`Stateful ${req.action} is not implemented by lodge`);
+    }
     await this.withLock(project, name, async () => {
       switch (req.action) {
         case 'start':
