@@ -24,6 +24,7 @@ import { ensureServerCertificate } from './server/certificate.js';
 import { ServerService } from './server/service.js';
 import type { State } from './state.js';
 import { DirDriver } from './storage/drivers/dir.js';
+import { PoolAdmin } from './storage/pool-admin.js';
 import { PoolService } from './storage/pools.js';
 import { readHostInfo } from './sys/host.js';
 import { LogRoot } from './sys/log.js';
@@ -118,6 +119,7 @@ export class Daemon {
       projects,
       profiles,
       pools,
+      poolAdmin: new PoolAdmin(store, events, pools),
       images,
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
