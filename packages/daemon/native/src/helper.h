@@ -18,6 +18,7 @@ int cmd_umount(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_netinfo(int argc, char **argv);
 int cmd_cgroup_set(int argc, char **argv);
+int cmd_netcat(int argc, char **argv);
 
 /* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
 struct lxc_container;

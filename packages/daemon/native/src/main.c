@@ -23,7 +23,8 @@ static void usage(FILE *f)
 	      "  lodge-helper cgroup-set --lxcpath DIR --name NAME KEY VALUE\n"
 	      "  lodge-helper netinfo --pid PID [--pid PID]...\n"
 	      "  lodge-helper notify --socket PATH --url /PATH [--method M] [--timeout-ms N]\n"
-	      "                      [--env-query VAR=param]...\n",
+	      "                      [--env-query VAR=param]...\n"
+	      "  lodge-helper netcat SOCKET\n",
 	      f);
 }
 
@@ -33,6 +34,7 @@ static const struct {
 } commands[] = {
 	{ "attach", cmd_attach },   { "file", cmd_file },	    { "mount", cmd_mount },	    { "umount", cmd_umount },
 	{ "notify", cmd_notify },   { "netinfo", cmd_netinfo }, { "cgroup-set", cmd_cgroup_set },
+	{ "netcat", cmd_netcat },
 };
 
 int main(int argc, char **argv)

@@ -625,3 +625,9 @@ export function notifyHookCommand(o: NotifyOptions, env: NodeJS.ProcessEnv = pro
   if (/[\n\r]/.test(line)) throw new RangeError('newline in hook command');
   return line;
 }
+
+/** rsync's remote shell (-e) for migration: the helper bridges rsync's stdio to the daemon's abstract socket. */
+export function netcatShell(socket: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^@[A-Za-z0-9/_.-]+$/.test(socket)) throw new RangeError(`invalid abstract socket name: ${socket}`);
+  return `${helperPath(env)} netcat ${socket}`;
+}
