@@ -25,7 +25,9 @@ static int connect_unix(const char *name)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
+	/* Node (libuv) binds abstract names with the whole NUL-padded sun_path, so connect with the same length. */
+	socklen_t salen = name[0] == '@' ? (socklen_t)sizeof(sa) : (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
