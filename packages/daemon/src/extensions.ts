@@ -58,6 +58,9 @@ const instances = [
 
 const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
 
+/** HTTPS and the trust store: certificate add/update, tokens, restricted certificates, self-renewal. */
+const trust = ['certificate_update', 'certificate_project', 'certificate_self_renewal', 'certificate_token', 'remote_token_expiry'];
+
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...snapshots, ...copies]);
+export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...snapshots, ...copies, ...trust]);

@@ -2,7 +2,7 @@
 import { Collection } from './collection.js';
 import type { KvEngine } from './kv.js';
 import { migrations, schemaKey, schemaVersion } from './schema.js';
-import type { AliasRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
+import type { AliasRecord, CertificateRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
 import { Conflict, Txn } from './txn.js';
 
 /** Scope used for objects that belong to no project. */
@@ -17,6 +17,8 @@ export class Tx extends Txn {
   readonly instances = new Collection<InstanceRecord>(this, 'instances', 'Instance');
   /** Scoped by "<project>_<instance>" (neither name may contain "_"). */
   readonly snapshots = new Collection<SnapshotRecord>(this, 'snapshots', 'Snapshot');
+  /** Trusted TLS certificates, scope globalScope, named by fingerprint. */
+  readonly certificates = new Collection<CertificateRecord>(this, 'certificates', 'Certificate');
 
   async serverConfig(): Promise<Record<string, string>> {
     return (await this.get<ServerConfigRecord>('config/server'))?.config ?? {};

@@ -1,5 +1,6 @@
 // All endpoint tables, in one list for the router.
 import type { Endpoint } from '../http/types.js';
+import { certificateEndpoints } from './certificates.js';
 import { eventEndpoints } from './events.js';
 import { instanceFileEndpoints } from './instance-files.js';
 import { instanceRuntimeEndpoints } from './instance-runtime.js';
@@ -26,6 +27,7 @@ function withLegacyAliases(list: Endpoint[]): Endpoint[] {
 
 export const endpoints: Endpoint[] = withLegacyAliases([
   ...serverEndpoints,
+  ...certificateEndpoints,
   ...eventEndpoints,
   ...operationEndpoints,
   ...imageEndpoints,
