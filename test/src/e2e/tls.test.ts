@@ -104,13 +104,16 @@ async function serverPem(d: TestDaemon): Promise<string> {
   return (await d.client.server.get()).server.environment.certificate;
 }
 
-/** Runs a command through exec websockets with the client library; returns stdout and the exit code. */
-async function libExec(c: LodgeClient, command: string[]): Promise<{ stdout: string; code: number; op: Operation }> {
+/**
+ * Runs a command through exec websockets with the client library; returns stdout and the exit code.
+ * The websockets may be opened by another client (an untrusted one holding the secrets).
+ */
+async function libExec(c: LodgeClient, command: string[], wsClient = c): Promise<{ stdout: string; code: number; op: Operation }> {
   const events = await c.events();
   const res = await c.query<Operation>('POST', '/1.0/instances/c1/exec', { command, 'wait-for-websocket': true, interactive: false });
   const op = await c.track(res.metadata, events);
   const fds = (res.metadata.metadata as { fds: Record<string, string> }).fds;
-  const ws = await Promise.all(['0', '1', '2', 'control'].map((fd) => c.transport.websocket(`/1.0/operations/${res.metadata.id}/websocket?secret=${fds[fd]}`)));
+  const ws = await Promise.all(['0', '1', '2', 'control'].map((fd) => wsClient.transport.websocket(`/1.0/operations/${res.metadata.id}/websocket?secret=${fds[fd]}`)));
   let stdout = '';
   ws[1]!.on('message', (m) => (stdout += m.toString()));
   ws[0]!.close();
@@ -154,6 +157,16 @@ test('remote add with the trust password; list, info, exec and monitor over HTTP
   assert.equal((await lib.server.get()).server.auth, 'trusted');
   const r = await libExec(lib, ['sh', '-c', 'echo hello; exit 4']);
   assert.deepEqual([r.stdout, r.code], ['hello\n', 4]);
+
+  // An untrusted caller holding the secrets may attach to the operation's websockets and wait on it.
+  const anon = LodgeClient.https(url, { ca: await serverPem(d) });
+  const viaAnon = await libExec(lib, ['sh', '-c', 'echo anon'], anon);
+  assert.equal(viaAnon.stdout, 'anon\n');
+  const pending = await lib.query<Operation>('POST', '/1.0/instances/c1/exec', { command: ['true'], 'wait-for-websocket': true, interactive: false });
+  const secret = (pending.metadata.metadata as { fds: Record<string, string> }).fds['0'];
+  assert.equal((await rawHttps(url, `/1.0/operations/${pending.metadata.id}/wait?timeout=0`)).status, 403);
+  assert.equal((await rawHttps(url, `/1.0/operations/${pending.metadata.id}/wait?timeout=0&secret=${secret}`)).status, 200);
+  assert.equal((await rawHttps(url, `/1.0/operations/${pending.metadata.id}`)).status, 403);
 });
 
 test('tokens: lxc config trust add, remote add with the token once, list and revoke tokens, expiry', async (t) => {
@@ -234,7 +247,7 @@ test('pylxd authenticates with the trust password over HTTPS and then works', as
 
 test('a restricted certificate works inside its projects only', async (t) => {
   const d = await startDaemon(t);
-  await listen(d);
+  const url = await listen(d);
   await d.lxc(['project', 'create', 'p1']);
   await d.lxc(['project', 'create', 'p2']);
   const token = await trustToken(d, ['--name', 'carol', '--restricted', '--projects', 'p1']);
@@ -254,6 +267,23 @@ test('a restricted certificate works inside its projects only', async (t) => {
   const setCfg = await carol.run(['config', 'set', 'r3:', 'user.x', 'y'], { allowFail: true });
   assert.notEqual(setCfg.code, 0);
   assert.equal((await carol.run(['config', 'trust', 'remove', `r3:${cert!.fingerprint}`], { allowFail: true })).code === 0, false);
+
+  // Token secrets stay hidden from restricted callers, even inside the default project.
+  const pair = await generateCertificate({ kind: 'client', commonName: 'dave@test' });
+  await d.client.certificates.add({ certificate: pair.cert, name: 'dave', restricted: true, projects: ['default'] });
+  const dave = LodgeClient.https(url, { ...pair, ca: await serverPem(d) });
+  t.after(() => dave.close());
+  const seen: Event[] = [];
+  (await dave.events()).on((e) => seen.push(e));
+  const pending = await d.client.certificates.createToken({ name: 'secret-holder' });
+  await d.lxc(['profile', 'create', 'marker']);
+  for (let i = 0; i < 50 && !seen.some((e) => (e.metadata as { action?: string }).action === 'profile-created'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(seen.some((e) => (e.metadata as { action?: string }).action === 'profile-created'));
+  assert.equal(seen.filter((e) => e.type === 'operation').length, 0);
+  const ops = await dave.get<Record<string, Operation[]>>('/1.0/operations?recursion=1');
+  assert.deepEqual(Object.values(ops ?? {}).flat().filter((o) => o.class === 'token'), []);
+  await assert.rejects(dave.get(`/1.0/operations/${pending.operationId}`), /not found/);
+  assert.equal((await dave.server.get()).server.config['core.https_address'], undefined);
 });
 
 test('untrusted callers: the untrusted view of /1.0, public images, operations by secret, 403 elsewhere', async (t) => {
@@ -361,6 +391,18 @@ test('core.https_address changes live: the listener moves, a failing bind is ref
   assert.ok(failed.stderr.includes(busy), failed.stderr);
   assert.equal((await d.lxc(['config', 'get', 'core.https_address'])).stdout.trim(), `127.0.0.1:${port2}`);
   assert.equal((await rawHttps(`https://127.0.0.1:${port2}`, '/')).status, 200);
+
+  // Moved by a request over the listener itself: the reply still arrives, then the old socket closes.
+  const pair = await generateCertificate({ kind: 'client', commonName: 'mover@test' });
+  await d.client.certificates.add({ certificate: pair.cert });
+  const mover = LodgeClient.https(`https://127.0.0.1:${port2}`, { ...pair, ca: await serverPem(d) });
+  t.after(() => mover.close());
+  const port3 = await freePort();
+  await mover.query('PATCH', '/1.0', { config: { 'core.https_address': `127.0.0.1:${port3}` } });
+  await assert.rejects(rawHttps(`https://127.0.0.1:${port2}`, '/'), /ECONNREFUSED/);
+  const moved = LodgeClient.https(`https://127.0.0.1:${port3}`, { ...pair, ca: await serverPem(d) });
+  assert.equal((await moved.server.get()).server.auth, 'trusted');
+  await moved.query('PATCH', '/1.0', { config: { 'core.https_address': `127.0.0.1:${port2}` } });
 
   await d.lxc(['config', 'unset', 'core.https_address']);
   await assert.rejects(rawHttps(`https://127.0.0.1:${port2}`, '/'), /ECONNREFUSED/);
