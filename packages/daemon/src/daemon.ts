@@ -21,7 +21,7 @@ import { rootSubRanges } from './sys/idmap.js';
 import { OperationRegistry } from './operations/registry.js';
 import { ProfileService } from './profiles/service.js';
 import { ProjectService } from './projects/service.js';
-import { ensureServerCertificate, type ServerCertificate } from './server/certificate.js';
+import { ensureServerCertificate } from './server/certificate.js';
 import { ServerService } from './server/service.js';
 import type { State } from './state.js';
 import { DirDriver } from './storage/drivers/dir.js';
@@ -147,7 +147,7 @@ export class Daemon {
     await this.cleanTemporaryUploads(paths);
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
-    await this.startHttps(this.api, state, certificate);
+    await this.startHttps(this.api, state);
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
     void instances
       .startup()
@@ -182,8 +182,9 @@ export class Daemon {
   }
 
   /** HTTPS on core.https_address: at start when set, then following every change of the key. */
-  private async startHttps(api: ApiServer, state: State, certificate: ServerCertificate): Promise<void> {
-    const https = new HttpsListener(api, { cert: certificate.pem, key: certificate.keyPem, trust: (der, fp) => state.trust.match(der, fp), log: state.log });
+  private async startHttps(api: ApiServer, state: State): Promise<void> {
+    const { pem, keyPem } = state.server.certificate;
+    const https = new HttpsListener(api, { cert: pem, key: keyPem, trust: (der, fp) => state.trust.match(der, fp), log: state.log });
     this.https = https;
     state.trust.onChanged(() => https.recheck());
     const key = 'core.https_address';
