@@ -3,6 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Operation, ResponseRaw } from '@lodge/api';
 import { ApiError } from '@lodge/api';
+import { Certificates } from './certificates.js';
 import { EventStream } from './events.js';
 import { Images } from './images.js';
 import { Profiles } from './profiles.js';
@@ -42,6 +43,10 @@ export class LodgeClient {
 
   static https(url: string, tls: TlsOptions, project = 'default'): LodgeClient {
     return new LodgeClient(new Transport({ url, tls }), project);
+  }
+
+  get certificates(): Certificates {
+    return new Certificates(this);
   }
 
   get images(): Images {

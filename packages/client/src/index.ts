@@ -1,6 +1,22 @@
 // @lodge/client: typed client for lodged (and any LXD 5.0 compatible server).
 export { LodgeClient, type QueryOptions, type QueryResult } from './client.js';
-export { Transport, readBody, type TlsOptions, type TransportOptions, type RawRequest } from './transport.js';
+export { Transport, readBody, type TransportOptions, type RawRequest } from './transport.js';
+export {
+  certificateArgs,
+  certificateFingerprint,
+  defaultCommonName,
+  ensureClientCertificate,
+  fetchServerCertificate,
+  generateCertificate,
+  generatePrivateKey,
+  hostPort,
+  tlsConnectOptions,
+  type CertificatePair,
+  type CertificateSpec,
+  type RemoteCertificate,
+  type TlsOptions,
+} from './tls.js';
+export { Certificates, certificateBase64, type AddCertificateOptions, type PendingToken, type TokenOptions } from './certificates.js';
 export { EventStream, type EventHandler } from './events.js';
 export { RemoteOperation } from './operation.js';
 export { Images, type ImportImageOptions } from './images.js';

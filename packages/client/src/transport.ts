@@ -3,16 +3,9 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
+import { tlsConnectOptions, type TlsOptions } from './tls.js';
 
-export interface TlsOptions {
-  /** Client certificate and key (PEM). */
-  cert?: string;
-  key?: string;
-  /** Pinned server certificate or CA (PEM); when absent the system CAs are used. */
-  ca?: string;
-  /** Skip verification entirely (only to fetch a certificate for fingerprint confirmation). */
-  insecure?: boolean;
-}
+export type { TlsOptions } from './tls.js';
 
 export interface TransportOptions {
   /** Unix socket path; when set, `url` is ignored. */
@@ -61,36 +54,24 @@ export class Transport {
 
   private httpsRequest(r: RawRequest, headers: OutgoingHttpHeaders) {
     const u = new URL(r.path, this.opts.url);
-    const tls = this.opts.tls ?? {};
     return httpsRequest({
+      ...tlsConnectOptions(this.opts.tls ?? {}),
       host: u.hostname.replace(/^\[|\]$/g, ''),
       port: u.port || 8443,
       path: `${u.pathname}${u.search}`,
       method: r.method,
       headers,
-      cert: tls.cert,
-      key: tls.key,
-      ca: tls.ca,
-      rejectUnauthorized: !tls.insecure,
-      // A pinned self-signed certificate is trusted as itself, whatever name it carries.
-      checkServerIdentity: tls.ca ? () => undefined : undefined,
-      minVersion: 'TLSv1.2',
       signal: r.signal,
     });
   }
 
   /** Opens a websocket to an API path. */
   websocket(path: string): Promise<WebSocket> {
-    const tls = this.opts.tls ?? {};
     const url = this.isUnix ? `ws+unix://${this.opts.socketPath}:${path}` : new URL(path, this.opts.url!.replace(/^https/, 'wss')).toString();
     const ws = new WebSocket(url, {
+      // ws hands the TLS options to tls.connect (its own type for checkServerIdentity differs).
+      ...(this.isUnix ? {} : (tlsConnectOptions(this.opts.tls ?? {}) as object)),
       headers: { 'User-Agent': this.opts.userAgent ?? 'lodge-client' },
-      cert: tls.cert,
-      key: tls.key,
-      ca: tls.ca,
-      rejectUnauthorized: !tls.insecure,
-      // ws types this as the websocket-level check; it is handed to tls.connect, where undefined means "ok".
-      checkServerIdentity: tls.ca ? ((() => undefined) as never) : undefined,
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
     });

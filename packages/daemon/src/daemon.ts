@@ -8,6 +8,7 @@ import { Store } from './db/store.js';
 import { endpoints } from './endpoints/index.js';
 import { EventHub } from './events/hub.js';
 import { listenUnix } from './http/listeners.js';
+import { HttpsListener } from './http/tls.js';
 import { ApiServer } from './http/server.js';
 import { AliasService } from './images/aliases.js';
 import { ImageImporter } from './images/importer.js';
@@ -25,6 +26,9 @@ import { ServerService } from './server/service.js';
 import type { State } from './state.js';
 import { DirDriver } from './storage/drivers/dir.js';
 import { PoolAdmin } from './storage/pool-admin.js';
+import { Enrollment } from './trust/enroll.js';
+import { TrustService } from './trust/service.js';
+import { CertificateTokens } from './trust/tokens.js';
 import { PoolService } from './storage/pools.js';
 import { readHostInfo } from './sys/host.js';
 import { LogRoot } from './sys/log.js';
@@ -44,6 +48,7 @@ export interface DaemonOptions {
 
 export class Daemon {
   private listeners: Server[] = [];
+  private https?: HttpsListener;
   private api?: ApiServer;
   private stopping?: Promise<void>;
   state?: State;
@@ -88,7 +93,16 @@ export class Daemon {
       host,
       certificate,
       storageDrivers: () => pools.supportedDrivers().map((d) => ({ Name: d.info().name, Version: d.info().version, Remote: d.info().remote })),
-      addresses: () => [],
+      addresses: () => this.https?.addresses() ?? [],
+    });
+    const trust = new TrustService(store, events);
+    await trust.load();
+    const enrollment = new Enrollment({
+      trust,
+      tokens: new CertificateTokens({ operations, serverFingerprint: certificate.fingerprint }),
+      checkPassword: (password) => server.checkTrustPassword(password),
+      addresses: () => this.https?.addresses() ?? [],
+      tokenExpiry: async () => (await server.config())['core.remote_token_expiry'],
     });
     const daemonId = await this.daemonId(store);
     const lxc = new LxcDriver(runner, paths.containers);
@@ -124,6 +138,8 @@ export class Daemon {
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
       instances,
+      trust,
+      enrollment,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),
     };
     this.state = state;
@@ -133,6 +149,7 @@ export class Daemon {
     await this.cleanTemporaryUploads(paths);
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
+    await this.startHttps(this.api, state);
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
     void instances
       .startup()
@@ -149,6 +166,7 @@ export class Daemon {
   private async doStop(): Promise<void> {
     const log = this.logRoot.logger;
     log.info('Shutting down');
+    await this.https?.close();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     for (const l of this.listeners) l.closeAllConnections();
     this.api?.closeWebsockets();
@@ -163,6 +181,21 @@ export class Daemon {
     }
     log.info('Daemon stopped');
     this.logRoot.flush();
+  }
+
+  /** HTTPS on core.https_address: at start when set, then following every change of the key. */
+  private async startHttps(api: ApiServer, state: State): Promise<void> {
+    const { pem, keyPem } = state.server.certificate;
+    const https = new HttpsListener(api, { cert: pem, key: keyPem, trust: (der, fp) => state.trust.match(der, fp), log: state.log });
+    this.https = https;
+    state.trust.onChanged(() => https.recheck());
+    const key = 'core.https_address';
+    // A failing bind fails the config change, which is rolled back (and this hook re-run with the old value).
+    state.server.onConfigChange(async (next, prev) => {
+      if ((next[key] ?? '') !== (prev[key] ?? '')) await https.set(next[key] ?? '');
+    });
+    const address = (await state.server.config())[key];
+    if (address) await https.set(address).catch((e: Error) => state.log.error('Cannot listen on HTTPS, skipping', { address, err: e.message }));
   }
 
   private async daemonId(store: Store): Promise<string> {

@@ -61,6 +61,9 @@ const backups = ['container_backup', 'backup_compression', 'backup_compression_a
 
 const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
 
+/** HTTPS and the trust store: certificate add/update, tokens, restricted certificates, self-renewal. */
+const trust = ['certificate_update', 'certificate_project', 'certificate_self_renewal', 'certificate_token', 'remote_token_expiry'];
+
 const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
 
 /** GET /1.0/resources; resources_network_firmware is left out: the firmware version is only behind an ethtool ioctl. */
@@ -76,4 +79,5 @@ export const supportedExtensions: string[] = sortExtensions([
   ...copies,
   ...backups,
   ...resources,
+  ...trust,
 ]);

@@ -11,6 +11,8 @@ import type { ProjectService } from './projects/service.js';
 import type { ServerService } from './server/service.js';
 import type { PoolAdmin } from './storage/pool-admin.js';
 import type { PoolService } from './storage/pools.js';
+import type { Enrollment } from './trust/enroll.js';
+import type { TrustService } from './trust/service.js';
 import type { Logger } from './sys/log.js';
 import type { Paths } from './sys/paths.js';
 
@@ -29,6 +31,10 @@ export interface State {
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
   readonly instances: InstanceService;
+  /** The trust store (certificates allowed over HTTPS). */
+  readonly trust: TrustService;
+  /** POST /1.0/certificates: adding trust by certificate, password or token. */
+  readonly enrollment: Enrollment;
   /** Asks the daemon to shut down (after the reply is sent). */
   requestShutdown(): void;
 }

@@ -2,14 +2,20 @@
 import type { KeyRule, KeySchema } from './keys.js';
 import { isAny, isBool, isCompressionAlgorithm, isInt64, isListenAddress, optional } from './validators.js';
 
+/** LXD's expiry expressions for tokens: "1d 2H", units S M H d w m y, each at most once. */
+const isTokenExpiry: KeyRule['validate'] = (value) => {
+  const units = value.trim().split(' ').filter((p) => p !== '').map((p) => /^\d+([SMHdwmy])$/.exec(p)?.[1]);
+  if (units.some((u) => u === undefined) || new Set(units).size !== units.length) throw new Error(`Invalid expiry expression "${value}"`);
+};
+
 const notYet = (what: string): KeyRule => ({ validate: isAny, doc: what, unsupported: `${what} is not implemented by lodge` });
 
 export const serverSchema: KeySchema = {
   subject: 'server',
   keys: {
     'core.https_address': { validate: optional(isListenAddress(false)), doc: 'Address to bind for the remote API (HTTPS)', live: true },
-    'core.trust_password': { validate: isAny, doc: 'Password to be provided by clients to set up a trust' },
-    'core.remote_token_expiry': { validate: optional(isAny), doc: 'Time after which a remote add token expires' },
+    'core.trust_password': { validate: isAny, doc: 'Password to be provided by clients to set up a trust', live: true },
+    'core.remote_token_expiry': { validate: optional(isTokenExpiry), doc: 'Time after which a remote add token expires ("1d", "2H")', live: true },
     'core.proxy_http': { validate: isAny, doc: 'HTTP proxy to use' },
     'core.proxy_https': { validate: isAny, doc: 'HTTPS proxy to use' },
     'core.proxy_ignore_hosts': { validate: isAny, doc: 'Hosts which do not need the proxy' },

@@ -1,5 +1,5 @@
 // Stored record shapes: what the daemon keeps, from which the wire objects are built.
-import type { Devices, ImageSource } from '@lodge/api';
+import type { CertificateType, Devices, ImageSource } from '@lodge/api';
 
 export interface ProjectRecord {
   name: string;
@@ -95,4 +95,15 @@ export interface SnapshotRecord {
   last_used_at: string;
   /** Bytes used by the snapshot volume when it was taken (it never changes). */
   size: number;
+}
+
+/** A trusted TLS certificate, keyed by its fingerprint (scope "-"). */
+export interface CertificateRecord {
+  fingerprint: string;
+  name: string;
+  type: CertificateType;
+  restricted: boolean;
+  projects: string[];
+  /** PEM. */
+  certificate: string;
 }

@@ -2,7 +2,7 @@
 import { Collection } from './collection.js';
 import type { KvEngine } from './kv.js';
 import { migrations, schemaKey, schemaVersion } from './schema.js';
-import type { AliasRecord, BackupRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
+import type { AliasRecord, BackupRecord, CertificateRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
 import { Conflict, Txn } from './txn.js';
 
 /** Scope used for objects that belong to no project. */
@@ -19,6 +19,8 @@ export class Tx extends Txn {
   readonly snapshots = new Collection<SnapshotRecord>(this, 'snapshots', 'Snapshot');
   /** Scoped like snapshots. */
   readonly backups = new Collection<BackupRecord>(this, 'backups', 'Instance backup');
+  /** Trusted TLS certificates, scope globalScope, named by fingerprint. */
+  readonly certificates = new Collection<CertificateRecord>(this, 'certificates', 'Certificate');
 
   async serverConfig(): Promise<Record<string, string>> {
     return (await this.get<ServerConfigRecord>('config/server'))?.config ?? {};

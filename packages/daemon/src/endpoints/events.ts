@@ -1,5 +1,5 @@
 // GET /1.0/events: the websocket event stream, filtered by type and project.
-import { ApiError, eventTypes, type EventType } from '@lodge/api';
+import { ApiError, eventTypes, type Event, type EventType, type Operation } from '@lodge/api';
 import { authenticated } from '../http/access.js';
 import { upgrade } from '../http/reply.js';
 import type { Endpoint } from '../http/types.js';
@@ -18,13 +18,17 @@ export const eventEndpoints: Endpoint[] = [
           types.delete('logging');
         }
         const allProjects = req.query.get('all-projects') === 'true';
+        // Token operations carry trust secrets: restricted callers never see them.
+        const hidden = (e: Event): boolean => !!req.identity.projects && e.type === 'operation' && (e.metadata as Operation).class === 'token';
         if (!req.isUpgrade) throw ApiError.badRequest('This endpoint needs a websocket upgrade');
         return upgrade((conn) => {
           const unsubscribe = s.events.subscribe({
             types,
             project: req.project,
             allProjects,
-            send: (e) => void conn.sendText(`${JSON.stringify(e)}\n`),
+            send: (e) => {
+              if (!hidden(e)) void conn.sendText(`${JSON.stringify(e)}\n`);
+            },
           });
           conn.onMessage(() => undefined);
           conn.onClose(unsubscribe);

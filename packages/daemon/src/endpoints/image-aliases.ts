@@ -1,6 +1,7 @@
 // Image alias endpoints: list, create, get, replace, patch, rename, delete.
 import type { ImageAliasesEntry, ImageAliasesEntryPost, ImageAliasesEntryPut } from '@lodge/api';
-import { authenticated } from '../http/access.js';
+import { ApiError } from '@lodge/api';
+import { authenticated, mayUseProject, untrusted } from '../http/access.js';
 import { created, empty, sync } from '../http/reply.js';
 import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
@@ -26,9 +27,11 @@ export const imageAliasEndpoints: Endpoint[] = [
   {
     path: '/1.0/images/aliases/{name}',
     get: {
-      access: authenticated,
+      // Untrusted callers may resolve aliases of public images only.
+      access: untrusted,
       handle: async (req, s) => {
         const { alias, etag } = await s.aliases.get(req.project, req.param('name'));
+        if (!mayUseProject(req) && !(await s.images.get(req.project, alias.target)).image.public) throw ApiError.notFound('Image alias not found');
         return sync(alias, { etag });
       },
     },

@@ -3,7 +3,7 @@ import type { ImagePut, ImagesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { exportImage } from '../images/export.js';
 import { spoolImage } from '../images/upload.js';
-import { authenticated } from '../http/access.js';
+import { authenticated, mayUseProject, untrusted } from '../http/access.js';
 import { empty, operation, raw, sync } from '../http/reply.js';
 import * as shapes from '../http/shapes.js';
 import type { ApiRequest, Endpoint } from '../http/types.js';
@@ -94,17 +94,22 @@ export const imageEndpoints: Endpoint[] = [
   {
     path: '/1.0/images',
     get: {
-      access: authenticated,
-      handle: async (req, s) => listReply(req, await s.images.list(req.project), (i) => `/1.0/images/${i.fingerprint}`),
+      // Untrusted callers (and restricted ones outside their projects) see the public images only.
+      access: untrusted,
+      handle: async (req, s) => {
+        const all = await s.images.list(req.project);
+        return listReply(req, mayUseProject(req) ? all : all.filter((i) => i.public), (i) => `/1.0/images/${i.fingerprint}`);
+      },
     },
     post: { access: authenticated, handle: createImage },
   },
   {
     path: '/1.0/images/{fingerprint}',
     get: {
-      access: authenticated,
+      access: untrusted,
       handle: async (req, s) => {
         const { image, etag } = await s.images.get(req.project, req.param('fingerprint'));
+        if (!image.public && !mayUseProject(req)) throw ApiError.notFound('Image not found');
         return sync(image, { etag });
       },
     },
@@ -144,9 +149,10 @@ export const imageEndpoints: Endpoint[] = [
   {
     path: '/1.0/images/{fingerprint}/export',
     get: {
-      access: authenticated,
+      access: untrusted,
       handle: async (req, s) => {
         const { record } = await s.images.get(req.project, req.param('fingerprint'));
+        if (!record.public && !mayUseProject(req)) throw ApiError.notFound('Image not found');
         const out = await exportImage(s.paths, record);
         s.events.lifecycle(req.project, 'image-retrieved', `/1.0/images/${record.fingerprint}`, lc(req));
         return raw(out.body, out.headers);

@@ -1,5 +1,6 @@
 // All endpoint tables, in one list for the router.
 import type { Endpoint } from '../http/types.js';
+import { certificateEndpoints } from './certificates.js';
 import { eventEndpoints } from './events.js';
 import { instanceFileEndpoints } from './instance-files.js';
 import { instanceBackupEndpoints } from './instance-backups.js';
@@ -28,6 +29,7 @@ function withLegacyAliases(list: Endpoint[]): Endpoint[] {
 
 export const endpoints: Endpoint[] = withLegacyAliases([
   ...serverEndpoints,
+  ...certificateEndpoints,
   ...eventEndpoints,
   ...operationEndpoints,
   ...imageEndpoints,

@@ -7,9 +7,20 @@ import type { Operation } from '../operations/operation.js';
 import type { State } from '../state.js';
 import { lc } from './common.js';
 
+/** Token operations carry trust secrets: only unrestricted callers see them. */
+function mayView(req: ApiRequest, op: Operation): boolean {
+  return op.class !== 'token' || !req.identity.projects;
+}
+
 function visible(req: ApiRequest, s: State): Operation[] {
   const all = req.query.get('all-projects') === 'true';
-  return s.operations.list(all ? undefined : req.project);
+  return s.operations.list(all ? undefined : req.project).filter((op) => mayView(req, op));
+}
+
+function viewable(req: ApiRequest, s: State): Operation {
+  const op = s.operations.get(req.param('id'));
+  if (!mayView(req, op)) throw ApiError.notFound('Operation not found');
+  return op;
 }
 
 /** Untrusted callers may reach an operation only with its secret. */
@@ -40,11 +51,11 @@ export const operationEndpoints: Endpoint[] = [
   {
     path: '/1.0/operations/{id}',
     anyProject: true,
-    get: { access: authenticated, handle: async (req, s) => sync(s.operations.get(req.param('id')).toApi()) },
+    get: { access: authenticated, handle: async (req, s) => sync(viewable(req, s).toApi()) },
     delete: {
       access: authenticated,
       handle: async (req, s) => {
-        const op = s.operations.get(req.param('id'));
+        const op = viewable(req, s);
         await op.cancel();
         s.events.lifecycle(op.project ?? 'default', 'operation-cancelled', op.url, lc(req));
         return empty();

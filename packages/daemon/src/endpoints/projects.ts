@@ -1,7 +1,7 @@
 // Project endpoints: list, create, get, replace, patch, rename (async), delete, state.
 import type { ProjectPost, ProjectPut, ProjectsPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
-import { admin, authenticated } from '../http/access.js';
+import { admin, projectParam, trusted } from '../http/access.js';
 import { created, empty, operation, sync } from '../http/reply.js';
 import * as shapes from '../http/shapes.js';
 import type { Endpoint } from '../http/types.js';
@@ -15,7 +15,8 @@ export const projectEndpoints: Endpoint[] = [
     path: '/1.0/projects',
     anyProject: true,
     get: {
-      access: authenticated,
+      // Restricted certificates see their own projects only (filtered below), whatever ?project= says.
+      access: trusted,
       handle: async (req, s) => {
         let projects = applyFilter(await s.projects.list(), req.query.get('filter'));
         const allowed = req.identity.projects;
@@ -35,13 +36,13 @@ export const projectEndpoints: Endpoint[] = [
   {
     path: '/1.0/projects/{name}/state',
     anyProject: true,
-    get: { access: authenticated, handle: async (req, s) => sync(await s.store.read((tx) => projectState(tx, req.param('name')))) },
+    get: { access: projectParam('name'), handle: async (req, s) => sync(await s.store.read((tx) => projectState(tx, req.param('name')))) },
   },
   {
     path: '/1.0/projects/{name}',
     anyProject: true,
     get: {
-      access: authenticated,
+      access: projectParam('name'),
       handle: async (req, s) => {
         const { project, etag } = await s.projects.get(req.param('name'));
         return sync(project, { etag });

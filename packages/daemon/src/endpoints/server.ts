@@ -19,6 +19,8 @@ export const serverEndpoints: Endpoint[] = [
       handle: async (req, s) => {
         if (!req.identity.trusted) return sync(s.server.untrusted());
         const { server, etag } = await s.server.info(req.project);
+        // Only admins see the server configuration (restricted certificates get an empty map).
+        if (req.identity.projects) server.config = {};
         return sync(server, { etag });
       },
     },

@@ -1,4 +1,4 @@
-// Listeners: the unix socket (always trusted) and, later, HTTPS; both feed one ApiServer.
+// Listeners: the unix socket (always trusted); HTTPS lives in tls.ts. Both feed one ApiServer.
 import { chmod, chown, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { ApiServer } from './server.js';

@@ -41,6 +41,11 @@ export class ServerService {
     return this.d.store.read((tx) => tx.serverConfig());
   }
 
+  /** The server certificate and key: what HTTPS serves, and what this daemon presents to other servers. */
+  get certificate(): ServerCertificate {
+    return this.d.certificate;
+  }
+
   untrusted(): ServerUntrusted {
     return { api_extensions: supportedExtensions, api_status: 'stable', api_version: '1.0', auth: 'untrusted', public: false, auth_methods: ['tls'] };
   }
