@@ -5,6 +5,7 @@ import type { Operation, ResponseRaw } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { EventStream } from './events.js';
 import { Images } from './images.js';
+import { Instances } from './instances.js';
 import { Profiles } from './profiles.js';
 import { Projects } from './projects.js';
 import { ServerApi } from './server.js';
@@ -46,6 +47,10 @@ export class LodgeClient {
 
   get images(): Images {
     return new Images(this);
+  }
+
+  get instances(): Instances {
+    return new Instances(this);
   }
 
   get profiles(): Profiles {
