@@ -39,6 +39,8 @@ async function doAction(ctx: Context, action: Action, nameArg: string, opts: Act
     await attach(ctx, nameArg);
     return;
   }
+  // Like lxc, a failure already known when the wait starts is reported as it is, without the hint.
+  if ((await op.settled()).finished) await op.wait();
   try {
     await waitWithProgress(ctx, op);
   } catch (e) {

@@ -223,6 +223,7 @@ function createOpts(opts: Record<string, unknown>): CreateOpts {
 export async function startAfterCreate(ctx: Context, r: Resource, name: string, pretty: string): Promise<void> {
   if (!ctx.quiet) ctx.println(`Starting ${name}`);
   const op = await r.client.instances.setState(name, { action: 'start', timeout: -1, force: false, stateful: false });
+  if ((await op.settled()).finished) await op.wait();
   try {
     await waitWithProgress(ctx, op);
   } catch (e) {
