@@ -109,7 +109,12 @@ export function rootProgram(io: Io): Command {
 export function commanderMessage(e: CommanderError): string {
   const m = e.message.replace(/^error: /, '');
   const unknownOption = /^unknown option '([^']+)'/.exec(m);
-  if (unknownOption) return `unknown flag: ${unknownOption[1]}`;
+  if (unknownOption) {
+    const opt = unknownOption[1] ?? '';
+    // pflag names the first letter of a bundle of short flags (`-la`).
+    if (/^-[^-]/.test(opt)) return `unknown shorthand flag: '${opt[1]}' in ${opt}`;
+    return `unknown flag: ${opt}`;
+  }
   const unknownCommand = /^unknown command '([^']+)'/.exec(m);
   if (unknownCommand) return `unknown command "${unknownCommand[1]}" for "lodge"`;
   const missing = /^option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(m);

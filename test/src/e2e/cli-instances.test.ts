@@ -245,10 +245,14 @@ test('errors are lxc errors: Error: on stderr and exit 1', async (t) => {
     [['config', 'device', 'get', 'c1', 'root', 'pool'], /^Error: Device from profile\(s\) cannot be retrieved for individual instance\n$/],
     [['rename', 'c1', 'other:c2'], /^Error: The remote "other" doesn't exist\n$/],
     [['stop', 'c1'], /^Error: The instance is already stopped\n$/],
+    [['exec', 'c1', 'ls', '-la'], /^Error: unknown shorthand flag: 'l' in -la\n$/],
+    [['delete', '-i', 'c1'], /^Remove c1 \(yes\/no\): Error: User aborted delete operation\n$/],
   ];
   for (const [args, re] of cases) {
-    const r = await d.lodge(args, { allowFail: true });
+    const r = await d.lodge(args, { allowFail: true, input: args.includes('-i') ? 'no\n' : '' });
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout + r.stderr, re, args.join(' '));
   }
+  assert.equal((await d.lodge(['delete', '-i', 'c1'], { input: 'yes\n' })).code, 0);
+  assert.deepEqual(await d.client.instances.names(), []);
 });
