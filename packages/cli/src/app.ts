@@ -5,7 +5,7 @@ import { Context, type GlobalFlags, type Io } from './context.js';
 import { clientVersion } from './version.js';
 
 export type Opts = Record<string, unknown>;
-export type Run = (ctx: Context, args: string[], opts: Opts) => Promise<void>;
+export type Run = (ctx: Context, args: string[], opts: Opts, cmd: Command) => Promise<void>;
 
 export interface LeafSpec {
   /** Argument synopsis, e.g. "[<remote>:]<image> [<target>]". */
@@ -45,7 +45,7 @@ export class App {
     cmd.argument('[args...]').action(async (args: string[], opts: Opts, self: Command) => {
       try {
         checkArgs(args, spec.min ?? 0, spec.max ?? 0);
-        await run(this.context(self), args, opts);
+        await run(this.context(self), args, opts, self);
       } catch (e) {
         if (e instanceof UsageError) self.outputHelp();
         throw e;
@@ -109,7 +109,12 @@ export function rootProgram(io: Io): Command {
 export function commanderMessage(e: CommanderError): string {
   const m = e.message.replace(/^error: /, '');
   const unknownOption = /^unknown option '([^']+)'/.exec(m);
-  if (unknownOption) return `unknown flag: ${unknownOption[1]}`;
+  if (unknownOption) {
+    const opt = unknownOption[1] ?? '';
+    // pflag names the first letter of a bundle of short flags (`-la`).
+    if (/^-[^-]/.test(opt)) return `unknown shorthand flag: '${opt[1]}' in ${opt}`;
+    return `unknown flag: ${opt}`;
+  }
   const unknownCommand = /^unknown command '([^']+)'/.exec(m);
   if (unknownCommand) return `unknown command "${unknownCommand[1]}" for "lodge"`;
   const missing = /^option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(m);

@@ -64,9 +64,11 @@ export class Context {
   }
 
   async client(remote: string): Promise<LodgeClient> {
+    const conf = await this.conf();
+    // Checked after the await, so concurrent callers (batch actions) share one client and its event stream.
     const existing = this.clients.get(remote);
     if (existing) return existing;
-    const c = connect(await this.conf(), remote, { env: this.io.env, project: this.flags.project, debug: this.debug });
+    const c = connect(conf, remote, { env: this.io.env, project: this.flags.project, debug: this.debug });
     this.clients.set(remote, c);
     return c;
   }

@@ -4,12 +4,9 @@ import { App, commanderMessage, rootProgram } from './app.js';
 import type { Io } from './context.js';
 import { registerAll } from './commands/index.js';
 
-/** A command that ends with a specific exit code (like lxc exec passing through the remote status). */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
+import { ExitCode } from './exit.js';
+
+export { ExitCode };
 
 const strerror: Record<string, string> = {
   ENOENT: 'no such file or directory',

@@ -6,6 +6,7 @@ import { ApiError } from '@lodge/api';
 import { Certificates } from './certificates.js';
 import { EventStream } from './events.js';
 import { Images } from './images.js';
+import { Instances } from './instances.js';
 import { Profiles } from './profiles.js';
 import { Projects } from './projects.js';
 import { ServerApi } from './server.js';
@@ -51,6 +52,10 @@ export class LodgeClient {
 
   get images(): Images {
     return new Images(this);
+  }
+
+  get instances(): Instances {
+    return new Instances(this);
   }
 
   get profiles(): Profiles {

@@ -24,3 +24,5 @@ export { Profiles } from './profiles.js';
 export { Projects } from './projects.js';
 export { ServerApi } from './server.js';
 export { saveImageFile, headerParam, type ImageFileTargets, type ImageFileResult } from './image-file.js';
+export { Instances, filterQuery, octalMode, type InstanceFileInfo, type InstanceFileGet, type InstanceFilePush } from './instances.js';
+export { execInstance, consoleInstance, ControlChannel, type SessionIo, type ExecResult, type ConsoleSession, type Input, type Output } from './exec.js';

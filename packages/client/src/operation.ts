@@ -7,6 +7,7 @@ export class RemoteOperation {
   private current: Operation;
   private readonly listeners: ((op: Operation) => void)[] = [];
   private readonly done: Promise<Operation>;
+  private readonly refreshed: Promise<void>;
 
   constructor(
     initial: Operation,
@@ -14,6 +15,8 @@ export class RemoteOperation {
     refresh: () => Promise<Operation>,
   ) {
     this.current = initial;
+    let markRefreshed = (): void => undefined;
+    this.refreshed = new Promise<void>((r) => (markRefreshed = r));
     this.done = new Promise((resolve, reject) => {
       const settle = (op: Operation): boolean => {
         // Events may arrive out of order: never let a non-final state replace a final one.
@@ -34,10 +37,17 @@ export class RemoteOperation {
       events?.onClose((err) => {
         if (this.current.status_code < 200) reject(err ?? new Error('Event stream closed before the operation finished'));
       });
-      if (settle(initial)) return;
+      if (settle(initial)) {
+        markRefreshed();
+        return;
+      }
       refresh().then(
-        (op) => settle(op),
+        (op) => {
+          settle(op);
+          markRefreshed();
+        },
         (e: unknown) => {
+          markRefreshed();
           // A finished operation may already be gone; the event stream still reports the end.
           if (!(e instanceof ApiError && e.status === 404)) reject(e);
         },
@@ -56,6 +66,15 @@ export class RemoteOperation {
 
   onUpdate(fn: (op: Operation) => void): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Resolves once the one refresh made right after creation is back; `finished` then tells whether the operation
+   * had already ended (lxc reports such failures without its "Try `lxc info --show-log`" hint).
+   */
+  async settled(): Promise<{ finished: boolean }> {
+    await this.refreshed;
+    return { finished: this.current.status_code >= 200 };
   }
 
   /** Resolves with the final operation on success; rejects with its error otherwise. */

@@ -33,7 +33,7 @@ function missingDevice<T>(host: DeviceHost<T>, obj: T, name: string, action: key
   return new Error(host.expanded?.(obj)[name] ? fromProfile[action] : "Device doesn't exist");
 }
 
-export function registerDevices<T>(parent: Command, app: App, host: DeviceHost<T>): void {
+export function registerDevices<T>(parent: Command, app: App, host: DeviceHost<T>): Command {
   const n = `[<remote>:]<${host.noun}>`;
   const device = app.group(parent, 'device', 'Manage devices');
 
@@ -105,4 +105,26 @@ export function registerDevices<T>(parent: Command, app: App, host: DeviceHost<T
     const { obj } = await host.load(r);
     ctx.print(toYaml(mapOf(mapOf('string')), host.devices(obj)));
   });
+
+  const expanded = host.expanded;
+  if (expanded) {
+    app.leaf(
+      device,
+      'override',
+      { usage: `${n} <device> [key=value...]`, summary: 'Copy profile inherited devices and override configuration keys', min: 2, max: -1 },
+      async (ctx, args) => {
+        const r = await target(ctx, args[0] ?? '');
+        const devName = args[1] ?? '';
+        const { obj, etag } = await host.load(r);
+        const devs = host.devices(obj);
+        if (devs[devName]) throw new Error('The device already exists');
+        const inherited = expanded(obj)[devName];
+        if (!inherited) throw new Error("The profile device doesn't exist");
+        devs[devName] = { ...inherited, ...parseDeviceProps(args.slice(2)) };
+        await host.store(r, obj, etag);
+        ctx.say(`Device ${devName} overridden for ${r.name}`);
+      },
+    );
+  }
+  return device;
 }

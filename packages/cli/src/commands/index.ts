@@ -1,9 +1,16 @@
 // Registers every noun with the root program; a new noun (launch, list, exec...) is one more file and one more line here.
 import type { Command } from 'commander';
 import type { App } from '../app.js';
+import { registerActions } from './action.js';
 import { registerConfig } from './config.js';
+import { attachConsole, registerConsole } from './console.js';
+import { registerDelete } from './delete.js';
+import { registerExec } from './exec.js';
+import { registerFile } from './file.js';
 import { registerImage } from './image.js';
 import { registerInfo } from './info.js';
+import { registerLaunch } from './launch.js';
+import { registerList } from './list.js';
 import { registerMonitor } from './monitor.js';
 import { registerOperation } from './operation.js';
 import { registerProfile } from './profile.js';
@@ -12,9 +19,16 @@ import { registerStorage } from './storage.js';
 import { registerVersion } from './version.js';
 
 export function registerAll(program: Command, app: App): void {
+  registerActions(program, app, (ctx, name) => attachConsole(ctx, name));
   registerConfig(program, app);
+  registerConsole(program, app);
+  registerDelete(program, app);
+  registerExec(program, app);
+  registerFile(program, app);
   registerImage(program, app);
   registerInfo(program, app);
+  registerLaunch(program, app);
+  registerList(program, app);
   registerMonitor(program, app);
   registerOperation(program, app);
   registerProfile(program, app);

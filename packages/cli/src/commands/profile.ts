@@ -10,6 +10,49 @@ import { sortRows } from '../format/natural.js';
 import { renderList, toYaml } from '../output.js';
 import { formatOf, setConfigKeys, withFormat } from './common.js';
 import { registerDevices } from './devices.js';
+import { instanceRef, updateInstance, writable as instanceWritable } from './instance-common.js';
+
+/** `profile add/remove/assign`: change an instance's profile list (GET, PUT with If-Match, wait). */
+function registerInstanceProfiles(profile: Command, app: App): void {
+  const inst = '[<remote>:]<instance>';
+  app.leaf(profile, 'add', { usage: `${inst} <profile>`, summary: 'Add profiles to instances', min: 2, max: 2 }, async (ctx, args) => {
+    const r = await instanceRef(ctx, args[0] ?? '');
+    await updateInstance(r, (i) => {
+      const put = instanceWritable(i);
+      put.profiles.push(args[1] ?? '');
+      return put;
+    });
+    ctx.say(`Profile ${args[1] ?? ''} added to ${r.name}`);
+  });
+  app.leaf(
+    profile,
+    'assign',
+    {
+      usage: `${inst} <profiles>`,
+      summary: 'Assign sets of profiles to instances',
+      aliases: ['apply'],
+      min: 2,
+      max: 2,
+      examples:
+        'lodge profile assign foo default,bar\n    Set the profiles for "foo" to "default" and "bar".\n\nlodge profile assign foo default\n    Reset "foo" to only using the "default" profile.\n\nlodge profile assign foo \'\'\n    Remove all profile from "foo"',
+    },
+    async (ctx, args) => {
+      const r = await instanceRef(ctx, args[0] ?? '');
+      const list = args[1] ?? '';
+      await updateInstance(r, (i) => ({ ...instanceWritable(i), profiles: list !== '' ? list.split(',') : (null as unknown as string[]) }));
+      ctx.say(`Profiles ${list === '' ? '(none)' : list} applied to ${r.name}`);
+    },
+  );
+  app.leaf(profile, 'remove', { usage: `${inst} <profile>`, summary: 'Remove profiles from instances', min: 2, max: 2 }, async (ctx, args) => {
+    const r = await instanceRef(ctx, args[0] ?? '');
+    const name = args[1] ?? '';
+    await updateInstance(r, (i) => {
+      if (!(i.profiles ?? []).includes(name)) throw new Error(`Profile ${name} isn't currently applied to ${r.name}`);
+      return { ...instanceWritable(i), profiles: (i.profiles ?? []).filter((p) => p !== name) };
+    });
+    ctx.say(`Profile ${name} removed from ${r.name}`);
+  });
+}
 
 const editHelp = `### This is a YAML representation of the profile.
 ### Any line starting with a '# will be ignored.
@@ -100,6 +143,7 @@ function registerDeviceCommands(profile: Command, app: App): void {
 
 export function registerProfile(program: Command, app: App): void {
   const profile = app.group(program, 'profile', 'Manage profiles');
+  registerInstanceProfiles(profile, app);
   const one = '[<remote>:]<profile>';
 
   app.leaf(profile, 'copy', { usage: `${one} [<remote>:]<profile>`, summary: 'Copy profiles', aliases: ['cp'], min: 2, max: 2 }, copy).option(

@@ -102,3 +102,78 @@ export const server: StructShape = struct(
   field('auth_methods', strList),
   field('environment', serverEnvironment),
 );
+
+const instancePutFields: Field[] = [
+  field('architecture', 'string'),
+  field('config', strMap),
+  field('devices', devices),
+  field('ephemeral', 'bool'),
+  field('profiles', strList),
+  field('restore', 'string', { omitempty: true }),
+  field('stateful', 'bool'),
+  field('description', 'string'),
+];
+export const instancePut: StructShape = struct(...instancePutFields);
+
+const instanceFields: Field[] = [
+  ...instancePutFields,
+  field('created_at', 'time'),
+  field('expanded_config', strMap, { omitempty: true }),
+  field('expanded_devices', devices, { omitempty: true }),
+  field('name', 'string'),
+  field('status', 'string'),
+  field('status_code', 'int'),
+  field('last_used_at', 'time'),
+  ...fields('string', 'location', 'type', 'project'),
+];
+export const instance: StructShape = struct(...instanceFields);
+
+const networkAddress = struct(...fields('string', 'family', 'address', 'netmask', 'scope'));
+const networkCounters = struct(
+  ...fields('int', 'bytes_received', 'bytes_sent', 'packets_received', 'packets_sent', 'errors_received', 'errors_sent', 'packets_dropped_outbound', 'packets_dropped_inbound'),
+);
+const instanceStateNetwork = struct(
+  field('addresses', listOf(networkAddress)),
+  field('counters', networkCounters),
+  ...fields('string', 'hwaddr', 'host_name'),
+  field('mtu', 'int'),
+  ...fields('string', 'state', 'type'),
+);
+export const instanceState: StructShape = struct(
+  field('status', 'string'),
+  field('status_code', 'int'),
+  field('disk', mapOf(struct(field('usage', 'int')))),
+  field('memory', struct(...fields('int', 'usage', 'usage_peak', 'swap_usage', 'swap_usage_peak'))),
+  field('network', mapOf(instanceStateNetwork)),
+  ...fields('int', 'pid', 'processes'),
+  field('cpu', struct(field('usage', 'int'))),
+);
+
+const instanceBackup = struct(
+  field('name', 'string'),
+  ...fields('time', 'created_at', 'expires_at'),
+  ...fields('bool', 'instance_only', 'container_only', 'optimized_storage'),
+);
+
+export const instanceSnapshot: StructShape = struct(
+  field('expires_at', 'time'),
+  field('architecture', 'string'),
+  field('config', strMap),
+  field('created_at', 'time'),
+  field('devices', devices),
+  field('ephemeral', 'bool'),
+  field('expanded_config', strMap, { omitempty: true }),
+  field('expanded_devices', devices, { omitempty: true }),
+  field('last_used_at', 'time'),
+  field('name', 'string'),
+  field('profiles', strList),
+  field('stateful', 'bool'),
+  field('size', 'int'),
+);
+
+export const instanceFull: StructShape = struct(
+  ...instanceFields,
+  field('backups', listOf(instanceBackup)),
+  field('state', ptrTo(instanceState)),
+  field('snapshots', listOf(instanceSnapshot)),
+);
