@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # compatibility checks, pylxd, and the image tools.
 packages="lxc uidmap busybox-static squashfs-tools xz-utils rsync openssl iproute2 nftables dnsmasq-base criu btrfs-progs gcc make libc6-dev lxc-dev"
 if [ "${1:-}" = "--test" ]; then
-  packages="$packages lxd lxd-client lxd-tools python3-pylxd debootstrap"
+  # setcap/getcap and setfacl/getfacl: the lodge-helper shift test makes capabilities and ACLs.
+  packages="$packages lxd lxd-client lxd-tools python3-pylxd debootstrap acl libcap2-bin"
 fi
 
 missing=""

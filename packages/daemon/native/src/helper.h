@@ -19,6 +19,7 @@ int cmd_notify(int argc, char **argv);
 int cmd_netinfo(int argc, char **argv);
 int cmd_cgroup_set(int argc, char **argv);
 int cmd_netcat(int argc, char **argv);
+int cmd_shift(int argc, char **argv);
 
 /* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
 struct lxc_container;
@@ -51,6 +52,10 @@ int report(int err, const char *msg, const char *reason);
 /* report() of "<what> <path>". */
 int report_about(int err, const char *what, const char *path, const char *reason);
 
+/* openat2(), retried on EAGAIN (a concurrent rename or mount the kernel could not rule out
+ * with RESOLVE_IN_ROOT or RESOLVE_BENEATH) and EINTR, up to 32 times. */
+struct open_how;
+int openat2_retry(int dirfd, const char *path, const struct open_how *how);
 /* openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), O_CLOEXEC added: ".." and
  * absolute symlinks stay under root, /proc magic links are refused. Retries on EAGAIN (a
  * concurrent rename or mount the kernel could not rule out) and EINTR. */

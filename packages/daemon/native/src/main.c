@@ -2,7 +2,8 @@
  * `file` reads and writes files that always resolve inside a container's root filesystem;
  * `mount`/`umount` hot-plug host paths into a running container; `cgroup-set` changes a
  * running container's cgroup (device rules); `netinfo` reads containers' interfaces; `notify`
- * is the LXC hook that tells the daemon over its unix socket. */
+ * is the LXC hook that tells the daemon over its unix socket; `netcat` is rsync's remote shell
+ * for migration; `shift` maps the owners of a received container tree in place. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +25,8 @@ static void usage(FILE *f)
 	      "  lodge-helper netinfo --pid PID [--pid PID]...\n"
 	      "  lodge-helper notify --socket PATH --url /PATH [--method M] [--timeout-ms N]\n"
 	      "                      [--env-query VAR=param]...\n"
-	      "  lodge-helper netcat SOCKET\n",
+	      "  lodge-helper netcat SOCKET\n"
+	      "  lodge-helper shift --root DIR [--reverse] --map u|g|b:HOSTID:NSID:RANGE...\n",
 	      f);
 }
 
@@ -34,7 +36,7 @@ static const struct {
 } commands[] = {
 	{ "attach", cmd_attach },   { "file", cmd_file },	    { "mount", cmd_mount },	    { "umount", cmd_umount },
 	{ "notify", cmd_notify },   { "netinfo", cmd_netinfo }, { "cgroup-set", cmd_cgroup_set },
-	{ "netcat", cmd_netcat },
+	{ "netcat", cmd_netcat },   { "shift", cmd_shift },
 };
 
 int main(int argc, char **argv)

@@ -138,6 +138,17 @@ int report_about(int err, const char *what, const char *path, const char *reason
 	return 1;
 }
 
+int openat2_retry(int dirfd, const char *path, const struct open_how *how)
+{
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+		if (fd >= 0)
+			return (int)fd;
+		if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+			return -1;
+	}
+}
+
 int open_in_root(int root, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -145,13 +156,7 @@ int open_in_root(int root, const char *path, int flags, mode_t mode)
 		.mode = (flags & O_CREAT) ? mode : 0,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
-			return -1;
-	}
+	return openat2_retry(root, path, &how);
 }
 
 int parse_pid(const char *s, int *pid)
