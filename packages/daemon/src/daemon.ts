@@ -16,6 +16,7 @@ import { ImageService } from './images/service.js';
 import { hookCommand } from './instance/hook.js';
 import { LxcDriver } from './instance/lxc/driver.js';
 import { InstanceService } from './instance/service.js';
+import { MigrationService } from './migration/service.js';
 import { onlineCpus } from './sys/cgroup.js';
 import { rootSubRanges } from './sys/idmap.js';
 import { OperationRegistry } from './operations/registry.js';
@@ -123,6 +124,7 @@ export class Daemon {
       hookCommand: (project, name) => hookCommand(paths.dir, project, name),
     });
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
+    const migration = new MigrationService(instances.ctx, instances, () => server.certificate);
     const state: State = {
       paths,
       store,
@@ -138,6 +140,7 @@ export class Daemon {
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
       instances,
+      migration,
       trust,
       enrollment,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),

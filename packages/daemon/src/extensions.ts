@@ -59,7 +59,7 @@ const instances = [
 
 const backups = ['container_backup', 'backup_compression', 'backup_compression_algorithm', 'backup_override_name', 'container_backup_override_pool'];
 
-const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
+const copies = ['container_push', 'container_push_target', 'container_stateless_copy', 'migration_progress', 'container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
 
 /** HTTPS and the trust store: certificate add/update, tokens, restricted certificates, self-renewal. */
 const trust = ['certificate_update', 'certificate_project', 'certificate_self_renewal', 'certificate_token', 'remote_token_expiry'];

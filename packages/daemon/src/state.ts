@@ -5,6 +5,7 @@ import type { AliasService } from './images/aliases.js';
 import type { ImageImporter } from './images/importer.js';
 import type { ImageService } from './images/service.js';
 import type { InstanceService } from './instance/service.js';
+import type { MigrationService } from './migration/service.js';
 import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
 import type { ProjectService } from './projects/service.js';
@@ -31,6 +32,7 @@ export interface State {
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
   readonly instances: InstanceService;
+  readonly migration: MigrationService;
   /** The trust store (certificates allowed over HTTPS). */
   readonly trust: TrustService;
   /** POST /1.0/certificates: adding trust by certificate, password or token. */

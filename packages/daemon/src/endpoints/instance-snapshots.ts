@@ -35,7 +35,7 @@ async function rename(req: ApiRequest, s: State) {
   const name = req.param('name');
   const snap = req.param('snapshot');
   const body = await req.json<InstanceSnapshotPost>(shapes.snapshotPost);
-  if (body.migration) throw ApiError.badRequest('Migrating snapshots is not supported yet');
+  if (body.migration) return operation(s.operations.start(await s.migration.source(req.project, name, { ...body, name: undefined, target: body.target }, snap)));
   if (!body.name) throw ApiError.badRequest('No name provided');
   await s.instances.snapshot(req.project, name, snap);
   const project = req.project;

@@ -67,6 +67,7 @@ async function create(req: ApiRequest, s: State) {
   const body = await req.json<InstancesPost>(shapes.instancesPost);
   const name = await s.instances.precheckCreate(req.project, body);
   const project = req.project;
+  if (body.source?.type === 'migration') return operation(s.operations.start(s.migration.target(project, body, lc(req))));
   const op = s.operations.start({
     project,
     description: 'Creating instance',
@@ -120,7 +121,7 @@ async function put(req: ApiRequest, s: State) {
 async function post(req: ApiRequest, s: State) {
   const name = req.param('name');
   const body = await req.json<InstancePost>(shapes.instancePost);
-  if (body.migration) throw ApiError.badRequest('Migration is not supported yet');
+  if (body.migration) return operation(s.operations.start(await s.migration.source(req.project, name, body)));
   if (body.pool || (body.project && body.project !== req.project)) throw ApiError.badRequest('Moving instances between pools or projects is not supported yet');
   if (!body.name) throw ApiError.badRequest('No name provided');
   await s.instances.view(req.project, name);

@@ -89,6 +89,6 @@ export const instanceExecPost: Shape = {
 export const instanceConsolePost: Shape = { type: 'string', width: 'int', height: 'int' };
 export const snapshotsPost: Shape = { name: 'string', stateful: 'bool', expires_at: 'string' };
 export const snapshotPut: Shape = { expires_at: 'string' };
-export const snapshotPost: Shape = { name: 'string', migration: 'bool', live: 'bool', target: 'any' };
+export const snapshotPost: Shape = { name: 'string', migration: 'bool', live: 'bool', target: { certificate: 'string', operation: 'string', secrets: 'stringMap' } };
 export const aliasesPost: Shape = { name: 'string', description: 'string', target: 'string', type: 'string' };
 export const aliasPut: Shape = { description: 'string', target: 'string' };

@@ -39,7 +39,7 @@ export function validateBackupName(name: string): string {
 const compressors: Record<string, string[] | 'gzip' | null> = { gzip: 'gzip', xz: ['xz', '-c', '-T0'], bzip2: ['bzip2', '-c'], zstd: ['zstd', '-c', '-q'], none: null };
 
 /** The backup.yaml content: the instance, its snapshots, pool, the project's profiles, volume records. */
-async function backupConfig(ctx: InstanceContext, project: string, name: string, withSnapshots: boolean): Promise<BackupConfig> {
+export async function backupConfig(ctx: InstanceContext, project: string, name: string, withSnapshots: boolean): Promise<BackupConfig> {
   const view = await ctx.store.read((tx) => loadView(ctx, tx, project, name));
   const status = (await runtimeState(ctx, view)).status;
   const snaps = withSnapshots ? await listSnapshots(ctx, project, name) : [];

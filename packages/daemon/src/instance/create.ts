@@ -48,7 +48,7 @@ function validateRequest(req: InstancesPost): string {
   const name = validateInstanceName(req.name);
   if (req.type && req.type !== 'container') throw ApiError.badRequest(`Instance type "${req.type}" is not supported (lodge runs containers)`);
   const type = req.source?.type ?? 'none';
-  if (!['image', 'none', 'copy'].includes(type)) throw ApiError.badRequest(`Source type "${type}" is not supported yet`);
+  if (!['image', 'none', 'copy', 'migration'].includes(type)) throw ApiError.badRequest(`Source type "${type}" is not supported yet`);
   if (req.source?.server) throw ApiError.badRequest('Images from remote servers are not supported yet');
   validateConfig(instanceSchema, req.config);
   validateDevices(req.devices);

@@ -17,7 +17,7 @@ import { apiUrl, seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { clearConsoleLog, prepareConsole, readConsoleLog } from './console.js';
 import { copyPlanner, refreshCopy } from './copy.js';
-import { createInstance, type Progress } from './create.js';
+import { createInstance, type Progress, type SourcePlanner } from './create.js';
 import { prepareExec } from './exec.js';
 import { fileTarget } from './files.js';
 import { deleteInstanceNow } from './delete.js';
@@ -227,6 +227,13 @@ export class InstanceService {
       return;
     }
     await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc, { copy: copyPlanner(this.ctx) }));
+  }
+
+  /** Creates an instance whose volume comes from a given source planner (migration targets). */
+  async createWith(project: string, req: InstancesPost, planner: SourcePlanner, progress: Progress, lc: LifecycleOptions): Promise<void> {
+    const name = validateInstanceName(req.name);
+    const type = req.source?.type ?? 'none';
+    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc, { [type]: planner }));
   }
 
   async update(project: string, name: string, put: Partial<InstancePut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {

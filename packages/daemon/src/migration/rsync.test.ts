@@ -54,7 +54,7 @@ test('a volume crosses an rsync session with owners, modes and symlinks; two ses
   const runner = new ProcessRunner();
   for (const dst of ['dst1', 'dst2']) {
     await mkdir(join(base, dst));
-    await Promise.all([rsyncSend(runner, src, send, ['xattrs', 'delete', 'compress'], () => undefined), rsyncRecv(runner, join(base, dst), recv, ['xattrs', 'delete', 'compress'], () => undefined)]);
+    await Promise.all([rsyncSend(runner, { path: src, channel: send, features: ['xattrs', 'delete', 'compress'], progress: () => undefined }), rsyncRecv(runner, { path: join(base, dst), channel: recv, features: ['xattrs', 'delete', 'compress'], progress: () => undefined })]);
     const st = await lstat(join(base, dst, 'rootfs', 'etc', 'hostname'));
     assert.equal(st.uid, 1000);
     assert.equal(st.gid, 1001);

@@ -37,8 +37,22 @@ async function pumpFromChannel(ch: Channel, to: NodeJS.WritableStream & { end():
   to.end();
 }
 
-/** Source side: rsync client → netcat → our abstract socket ↔ channel. The volume path ends with "/". */
-export async function rsyncSend(runner: Runner, path: string, ch: Channel, features: RsyncFeature[], progress: (bytes: number) => void): Promise<void> {
+export interface RsyncTransfer {
+  /** The volume directory (sent from, or received into). */
+  path: string;
+  channel: Channel;
+  features: RsyncFeature[];
+  progress: (bytes: number) => void;
+  /** Files vanishing mid-transfer (rsync exit 24) are expected while the source still runs. */
+  tolerateVanished?: boolean;
+}
+
+/** rsync's "some files vanished before they could be transferred". */
+const VANISHED = 24;
+
+/** Source side: rsync client → netcat → our abstract socket ↔ channel. */
+export async function rsyncSend(runner: Runner, t: RsyncTransfer): Promise<void> {
+  const { path, channel: ch, features, progress } = t;
   const name = `@lodge/${randomUUID()}`;
   const server = createServer();
   const connected = new Promise<Socket>((resolve, reject) => {
@@ -59,6 +73,7 @@ export async function rsyncSend(runner: Runner, path: string, ch: Channel, featu
       pumpFromChannel(ch, sock),
     ]);
     const code = await exited;
+    if (code === VANISHED && t.tolerateVanished) return;
     if (code !== 0) throw new Error(`Rsync send failed (exit ${code}): ${Buffer.concat(err).toString().trim()}`);
   } finally {
     server.close();
@@ -67,7 +82,8 @@ export async function rsyncSend(runner: Runner, path: string, ch: Channel, featu
 }
 
 /** Target side: `rsync --server` with its stdio bridged to the channel; data lands in path. */
-export async function rsyncRecv(runner: Runner, path: string, ch: Channel, features: RsyncFeature[], progress: (bytes: number) => void): Promise<void> {
+export async function rsyncRecv(runner: Runner, t: RsyncTransfer): Promise<void> {
+  const { path, channel: ch, features, progress } = t;
   const args = ['--server', '-vlogDtpre.iLsfx', '--numeric-ids', '--devices', '--partial', '--sparse', ...featureArgs(features), '.', path.endsWith('/') ? path : `${path}/`];
   const rsync = runner.spawn('rsync', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const err: Buffer[] = [];
@@ -78,6 +94,7 @@ export async function rsyncRecv(runner: Runner, path: string, ch: Channel, featu
   try {
     await Promise.all([pumpFromChannel(ch, rsync.stdin!, (n) => progress((received += n))), pumpToChannel(rsync.stdout!, ch, () => undefined)]);
     const code = await exited;
+    if (code === VANISHED && t.tolerateVanished) return;
     if (code !== 0) throw new Error(`Rsync receive failed (exit ${code}): ${Buffer.concat(err).toString().trim()}`);
   } finally {
     if (rsync.exitCode === null) rsync.kill('SIGKILL');
