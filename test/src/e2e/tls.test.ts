@@ -11,59 +11,8 @@ import { test, type TestContext } from 'node:test';
 import type { Event, Image, Operation, ServerUntrusted } from '@lodge/api';
 import { LodgeClient, fetchServerCertificate, generateCertificate, readBody, type CertificatePair } from '@lodge/client';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { run, type CmdResult } from '../helpers/run.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Serves HTTPS on a free 127.0.0.1 port; returns its URL. */
-async function listen(d: TestDaemon): Promise<string> {
-  const port = await freePort();
-  await d.lxc(['config', 'set', 'core.https_address', `127.0.0.1:${port}`]);
-  return `https://127.0.0.1:${port}`;
-}
-
-/** A separate lxc config dir (its own client certificate and remotes), removed after the test. */
-class LxcConf {
-  constructor(readonly dir: string) {}
-
-  static async create(t: TestContext): Promise<LxcConf> {
-    const dir = await mkdtemp(join(tmpdir(), 'lodge-lxcconf-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    return new LxcConf(dir);
-  }
-
-  get env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, LXD_CONF: this.dir, NO_COLOR: '1' };
-    delete env.LXD_DIR;
-    return env;
-  }
-
-  run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<CmdResult> {
-    return run('lxc', args, { env: this.env, ...opts, timeoutMs: 60_000 });
-  }
-
-  /** Runs `lxc monitor <remote>:` and triggers events until one with the action shows up. */
-  async monitorSees(remote: string, action: string, trigger: () => Promise<void>): Promise<boolean> {
-    const child = spawn('lxc', ['monitor', `${remote}:`, '--type=lifecycle'], { env: this.env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    try {
-      for (let i = 0; i < 50 && !out.includes(action); i++) {
-        await trigger();
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      return out.includes(action);
-    } finally {
-      child.kill('SIGTERM');
-    }
-  }
-}
+import { LxcConf, freePort, listen } from '../helpers/remotes.js';
+import { run } from '../helpers/run.js';
 
 interface RawResult {
   status: number;

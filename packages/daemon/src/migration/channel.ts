@@ -121,6 +121,22 @@ export class Channel {
     return Buffer.concat(chunks);
   }
 
+  /** Resolves once the peer has closed the socket, or after timeoutMs, whichever comes first. */
+  async closedWithin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, deadline - Date.now());
+        this.waiter = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      // Frames arriving now are not wanted: the conversation is over.
+      this.frames.length = 0;
+    }
+  }
+
   send(data: Buffer): Promise<void> {
     return this.socket.send(data, true);
   }

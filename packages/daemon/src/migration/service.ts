@@ -106,6 +106,9 @@ export class MigrationService {
       try {
         await this.instances.createWith(project, req, migrationPlanner(this.ctx, connect, (md) => ctx.setMetadata(md)), (md) => ctx.setMetadata(md), lc);
         await channels?.control.send(encodeControl(true, ''));
+        // The source closes control once it has the verdict, after unfreezing a running instance; finishing
+        // only then means a client that returns with this operation finds the source running again.
+        await channels?.control.closedWithin(5_000);
       } catch (e) {
         await channels?.control.send(encodeControl(false, (e as Error).message)).catch(() => undefined);
         throw e;
