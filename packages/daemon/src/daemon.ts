@@ -15,6 +15,13 @@ import { ImageService } from './images/service.js';
 import { hookCommand } from './instance/hook.js';
 import { LxcDriver } from './instance/lxc/driver.js';
 import { InstanceService } from './instance/service.js';
+import { checkNics, nicHotplug, nicStateReader } from './instance/nic.js';
+import { networkReaders } from './instance/state.js';
+import { BridgeDriver } from './network/drivers/bridge.js';
+import { MacvlanDriver } from './network/drivers/macvlan.js';
+import { dnsmasqUser } from './network/dnsmasq.js';
+import { NicHost } from './network/nic-host.js';
+import { NetworkService } from './network/service.js';
 import { onlineCpus } from './sys/cgroup.js';
 import { rootSubRanges } from './sys/idmap.js';
 import { OperationRegistry } from './operations/registry.js';
@@ -31,6 +38,7 @@ import { Paths } from './sys/paths.js';
 import { ProcessRunner } from './sys/runner.js';
 import { acquirePidFile } from './sys/pidfile.js';
 import { untraversableParents } from './sys/fs.js';
+import { isTrue } from './config/validators.js';
 
 export interface DaemonOptions {
   dir: string;
@@ -90,6 +98,10 @@ export class Daemon {
       addresses: () => [],
     });
     const daemonId = await this.daemonId(store);
+    const networks = new NetworkService(store, events, log, runner, profiles, {
+      bridge: new BridgeDriver({ runner, networksDir: paths.networks, logsDir: paths.logs, macSeed: daemonId, debug: this.opts.debug, ...(await dnsmasqUser()) }),
+      macvlan: new MacvlanDriver(runner),
+    });
     const lxc = new LxcDriver(runner, paths.containers);
     const instances = new InstanceService({
       store,
@@ -106,7 +118,11 @@ export class Daemon {
       subids: await rootSubRanges(),
       daemonId,
       hookCommand: (project, name) => hookCommand(paths.dir, project, name),
+      networks,
     });
+    instances.devices.register('nic', nicHotplug(instances.ctx));
+    networkReaders.push(nicStateReader(runner));
+    profiles.addDeviceCheck((tx, devices) => checkNics(instances.ctx, tx, devices));
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const state: State = {
       paths,
@@ -122,12 +138,14 @@ export class Daemon {
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
       instances,
+      networks,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),
     };
     this.state = state;
     await projects.ensureDefault();
     const pool = await pools.ensureDefault();
     await profiles.ensureDefault(pool);
+    await this.startNetworks(networks, store, runner);
     await this.cleanTemporaryUploads(paths);
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
@@ -157,6 +175,14 @@ export class Daemon {
     }
     log.info('Daemon stopped');
     this.logRoot.flush();
+  }
+
+  /** Managed networks come back before the API (containers may need them); lodgebr0 on the first start. */
+  private async startNetworks(networks: NetworkService, store: Store, runner: ProcessRunner): Promise<void> {
+    await networks.startup();
+    await new NicHost(runner).sweepIfbs().catch(() => undefined);
+    const key = (await store.read((tx) => tx.serverConfig()))['lodge.default_network'];
+    if (this.opts.defaultNetwork && (key === undefined || isTrue(key))) await networks.ensureDefault();
   }
 
   private async daemonId(store: Store): Promise<string> {

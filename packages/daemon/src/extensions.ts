@@ -53,4 +53,21 @@ const instances = [
   'api_filtering',
 ];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances]);
+const networks = [
+  'network',
+  'network_state',
+  'network_leases',
+  'network_routes',
+  'network_dhcp_expiry',
+  'network_hwaddr',
+  'network_dhcp_gateway',
+  'network_nat_order',
+  'network_nat_address',
+  'network_dns_search',
+  'network_type_macvlan',
+  'network_counters_errors_dropped',
+  'network_leases_location',
+  'instance_nic_network',
+];
+
+export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...networks]);

@@ -5,6 +5,7 @@ import type { AliasService } from './images/aliases.js';
 import type { ImageImporter } from './images/importer.js';
 import type { ImageService } from './images/service.js';
 import type { InstanceService } from './instance/service.js';
+import type { NetworkService } from './network/service.js';
 import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
 import type { ProjectService } from './projects/service.js';
@@ -27,6 +28,7 @@ export interface State {
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
   readonly instances: InstanceService;
+  readonly networks: NetworkService;
   /** Asks the daemon to shut down (after the reply is sent). */
   requestShutdown(): void;
 }

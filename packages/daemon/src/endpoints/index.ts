@@ -5,6 +5,7 @@ import { instanceFileEndpoints } from './instance-files.js';
 import { instanceRuntimeEndpoints } from './instance-runtime.js';
 import { instanceEndpoints } from './instances.js';
 import { internalEndpoints } from './internal.js';
+import { networkEndpoints } from './networks.js';
 import { imageAliasEndpoints } from './image-aliases.js';
 import { imageEndpoints } from './images.js';
 import { operationEndpoints } from './operations.js';
@@ -32,6 +33,7 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...profileEndpoints,
   ...projectEndpoints,
   ...storagePoolEndpoints,
+  ...networkEndpoints,
   ...instanceEndpoints,
   ...instanceRuntimeEndpoints,
   ...instanceFileEndpoints,

@@ -9,6 +9,7 @@ import type { InstanceContext } from './context.js';
 import { chooseIdmap } from './idmap.js';
 import { renderLxcConfig } from './lxc/config.js';
 import type { RuntimeState } from './lxc/driver.js';
+import { nicsStopped, prepareNics } from './nic.js';
 import { buildSpec } from './spec.js';
 import { applyTemplates } from './templates.js';
 import { loadView, type InstanceView } from './view.js';
@@ -40,9 +41,12 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   const trigger = view.rec.config['volatile.apply_template'];
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
+  const nics = await prepareNics(ctx, view);
+  spec.nics = nics.sections;
   await mkdir(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, mode: 0o700 });
   await ctx.lxc.writeConfig(view.names.lxc, renderLxcConfig(spec));
   await ctx.lxc.start(view.names.lxc, spec.logFile);
+  await nics.started().catch((e: Error) => ctx.log.warn('Failed to apply nic limits', { instance: name, err: e.message }));
   await setVolatile(ctx, view, {
     'volatile.apply_template': undefined,
     'volatile.idmap.base': String(idmap.base),
@@ -74,6 +78,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
 /** Bookkeeping once a container is down, whoever stopped it: power state, ephemeral removal. */
 export async function afterStop(ctx: InstanceContext, view: InstanceView, target: 'stop' | 'reboot'): Promise<'deleted' | 'kept'> {
   if (target === 'reboot') return 'kept';
+  await nicsStopped(ctx, view);
   await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED' });
   if (view.rec.ephemeral) {
     const { deleteInstanceNow } = await import('./delete.js');

@@ -61,7 +61,7 @@ async function network(pid: number): Promise<Record<string, InstanceStateNetwork
   return out;
 }
 
-export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>) => Promise<Record<string, InstanceStateNetwork>>;
+export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>, view: InstanceView) => Promise<Record<string, InstanceStateNetwork>>;
 
 /** Later subsystems (managed networks) fill in addresses, MACs and host-side names. */
 export const networkReaders: NetworkReader[] = [];
@@ -74,7 +74,7 @@ export async function instanceState(ctx: InstanceContext, view: InstanceView, rt
   }
   const u = await ctx.lxc.usage(view.names.cgroupPayload);
   let net = await network(rt.pid);
-  for (const r of networkReaders) net = await r(rt.pid, net);
+  for (const r of networkReaders) net = await r(rt.pid, net, view);
   return {
     status: rt.status,
     status_code: statusCodes[rt.status]!,
