@@ -166,13 +166,16 @@ export async function prepareNics(ctx: InstanceContext, view: InstanceView): Pro
   };
 }
 
-/** After a stop: limits' ifb devices go (the veths went with the container). */
-export async function nicsStopped(ctx: InstanceContext, view: InstanceView): Promise<void> {
+/** After a stop: limits' ifb devices go (the veths went with the container); returns the volatile keys to drop. */
+export async function nicsStopped(ctx: InstanceContext, view: InstanceView): Promise<Record<string, undefined>> {
   const host = new NicHost(ctx.runner);
-  for (const [device] of nicEntries(view.expandedDevices)) {
-    const hostName = view.expandedDevices[device]?.host_name || view.rec.config[`volatile.${device}.host_name`];
+  const drop: Record<string, undefined> = {};
+  for (const [device, dev] of nicEntries(view.expandedDevices)) {
+    const hostName = dev.host_name || view.rec.config[`volatile.${device}.host_name`];
     if (hostName) await host.clearLimits(hostName).catch(() => undefined);
+    if (view.rec.config[`volatile.${device}.host_name`] !== undefined) drop[`volatile.${device}.host_name`] = undefined;
   }
+  return drop;
 }
 
 /** Keys of a bridged/p2p nic that change on a running container without re-plugging it. */

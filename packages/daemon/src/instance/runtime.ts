@@ -78,8 +78,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
 /** Bookkeeping once a container is down, whoever stopped it: power state, ephemeral removal. */
 export async function afterStop(ctx: InstanceContext, view: InstanceView, target: 'stop' | 'reboot'): Promise<'deleted' | 'kept'> {
   if (target === 'reboot') return 'kept';
-  await nicsStopped(ctx, view);
-  await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED' });
+  await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED', ...(await nicsStopped(ctx, view)) });
   if (view.rec.ephemeral) {
     const { deleteInstanceNow } = await import('./delete.js');
     await deleteInstanceNow(ctx, view.project, view.rec.name, {});
