@@ -74,8 +74,8 @@ export const macvlanSchema: KeySchema = {
   keys: {
     parent: { validate: isInterfaceName, doc: 'Host interface the macvlan devices are created on' },
     mtu: { validate: optional(isMtu), doc: 'MTU of the new interfaces' },
-    vlan: { validate: optional(isInRange(0, 4094)), doc: 'VLAN id to attach to' },
-    gvrp: { validate: optional(isBool), default: 'false', doc: 'Register the VLAN with GVRP' },
+    vlan: notYet('VLAN parents for macvlan networks'),
+    gvrp: notYet('GVRP'),
     'maas.subnet.ipv4': notYet('MAAS'),
     'maas.subnet.ipv6': notYet('MAAS'),
   },

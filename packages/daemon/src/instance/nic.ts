@@ -226,6 +226,11 @@ export function nicHotplug(ctx: InstanceContext): HotplugHandler & { update(view
 /** Checks nic devices against the managed networks: the network exists, static addresses fit and are not taken. */
 export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, self?: { project: string; name: string }): Promise<void> {
   for (const [device, dev] of nicEntries(devices)) {
+    if (dev.nictype && !['bridged', 'macvlan', 'p2p'].includes(dev.nictype)) throw ApiError.badRequest(`Device "${device}": nictype "${dev.nictype}" is not supported (lodge supports bridged, macvlan and p2p)`);
+    for (const key of ['ipv4.routes', 'ipv6.routes']) {
+      if (dev[key]) throw ApiError.badRequest(`Device "${device}": "${key}" is not implemented by lodge`);
+    }
+    if (dev['security.mac_filtering'] === 'true') throw ApiError.badRequest(`Device "${device}": "security.mac_filtering" is not implemented by lodge`);
     if (!dev.network) continue;
     const net = await ctx.networks?.record(tx, dev.network);
     if (!net) throw ApiError.badRequest(`Device "${device}": network "${dev.network}" not found`);
