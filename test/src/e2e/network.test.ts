@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
-import type { TestDaemon } from '../helpers/daemon.js';
+import { TestDaemon } from '../helpers/daemon.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -97,20 +97,43 @@ test('a daemon restart, and a crash, leave the network up and restore what is mi
   await d.lxc(['network', 'create', 'lbr2', 'ipv4.address=10.78.0.1/24', 'ipv4.nat=true', 'ipv6.address=fd42:78::1/64']);
   const [pid] = await dnsmasqPids(ns, 'lbr2');
   assert.ok(pid);
-  // A crash takes nothing down; the next start keeps the same dnsmasq.
+  await d.lxc(['launch', 'busybox', 'c1', '-n', 'lbr2']);
+  const addr = await waitFor('a lease in c1', () => containerIPv4(d, 'c1'));
+  // A crash takes nothing down: the container stays reachable, and the next start keeps the same dnsmasq.
   await d.kill9();
   assert.deepEqual(await dnsmasqPids(ns, 'lbr2'), [pid]);
+  assert.equal((await ns.exec('busybox', ['ping', '-c', '1', '-W', '2', addr], { allowFail: true })).code, 0);
   await d.start();
   assert.deepEqual(await dnsmasqPids(ns, 'lbr2'), [pid]);
-  // What went missing while lodged was down comes back at the next start.
+  // What went missing while lodged was down comes back at the next start, the running container's veth included.
   await d.stop();
   await ns.exec('nft', ['delete', 'table', 'inet', 'lodge-lbr2']);
   process.kill(pid!, 'SIGKILL');
   await ns.exec('ip', ['link', 'del', 'lbr2']);
+  assert.notEqual((await ns.exec('busybox', ['ping', '-c', '1', '-W', '1', addr], { allowFail: true })).code, 0);
   await d.start();
   assert.deepEqual((await bridgeAddrs(ns, 'lbr2'))?.sort(), ['10.78.0.1/24', 'fd42:78::1/64']);
   assert.equal((await dnsmasqPids(ns, 'lbr2')).length, 1);
   assert.match((await ruleset(ns, 'lbr2')) ?? '', /masquerade/);
+  const ping = await d.lxc(['exec', 'c1', '--', 'ping', '-c', '1', '-W', '2', '10.78.0.1'], { allowFail: true });
+  assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+});
+
+test('--no-default-network and lodge.default_network=false both skip lodgebr0', async (t) => {
+  const { ns, d } = await startNetDaemon(t);
+  assert.equal(await bridgeAddrs(ns, 'lodgebr0'), undefined);
+  await d.lxc(['config', 'set', 'lodge.default_network', 'false']);
+  await d.stop();
+  const again = new TestDaemon(d.dir, { wrap: ns.wrap, defaultNetwork: true });
+  try {
+    await again.start();
+    assert.deepEqual((await again.client.get<{ managed: boolean }[]>('/1.0/networks?recursion=1')).filter((n) => n.managed), []);
+    assert.equal(await bridgeAddrs(ns, 'lodgebr0'), undefined);
+    assert.equal((await again.client.get<{ devices: Record<string, unknown> }>('/1.0/profiles/default')).devices.eth0, undefined);
+  } finally {
+    await again.stop();
+    again.client.close();
+  }
 });
 
 test('bad network configs get 400 and leave no bridge, process or rule behind', async (t) => {

@@ -328,9 +328,16 @@ export class NetworkService {
   /** Brings every managed network back (bridge, addresses, rules; dnsmasq kept if it still runs as configured). */
   async startup(): Promise<void> {
     for (const rec of await this.records()) {
-      await this.lock.run('networks', () => this.driver(rec.type).start(rec.name, rec.config)).catch((e: Error) =>
-        this.log.error('Failed to start a network', { network: rec.name, err: e.message }),
-      );
+      const driver = this.driver(rec.type);
+      await this.lock
+        .run('networks', async () => {
+          await driver.start(rec.name, rec.config);
+          // Running containers' veths go back on a bridge that had to be recreated.
+          const nics = await this.store.read((tx) => this.nicsOn(tx, rec.name));
+          const hostNames = nics.map((n) => n.nic.host_name || n.config[`volatile.${n.device}.host_name`]).filter((h): h is string => !!h);
+          await driver.attach?.(rec.name, hostNames);
+        })
+        .catch((e: Error) => this.log.error('Failed to start a network', { network: rec.name, err: e.message }));
     }
     await this.refreshStaticHosts();
   }

@@ -204,6 +204,13 @@ export class BridgeDriver implements NetworkDriver {
     }
   }
 
+  async attach(name: string, interfaces: string[]): Promise<void> {
+    for (const iface of interfaces) {
+      const link = await this.ip.link(iface);
+      if (link && link.master !== name) await this.ip.setMaster(iface, name);
+    }
+  }
+
   async delete(name: string): Promise<void> {
     const files = this.files(name);
     await stopDnsmasq(files, name);

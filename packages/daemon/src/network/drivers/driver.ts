@@ -37,6 +37,8 @@ export interface NetworkDriver {
   leases(name: string): Promise<Lease[]>;
   /** The static DHCP/DNS entries (file name -> dhcp-host line) of the nics on this network. */
   setStaticHosts(name: string, config: Record<string, string>, hosts: Map<string, string>): Promise<void>;
+  /** Puts existing host-side nic interfaces back on the network (after the bridge was recreated); optional. */
+  attach?(name: string, interfaces: string[]): Promise<void>;
   /** Whether the running parts match what start() makes (bridge, dnsmasq, rules), for status. */
   healthy(name: string, config: Record<string, string>): Promise<boolean>;
 }
