@@ -11,6 +11,7 @@ import { startLodge, startLxd, stopDaemon } from './lib/daemons.mjs';
 import { run } from './lib/proc.mjs';
 import { markdownTable, runCase } from './lib/suite.mjs';
 import { instanceCases } from './cases/instances.mjs';
+import { snapshotCases } from './cases/snapshots.mjs';
 import { imageFiles } from './lib/images.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +38,7 @@ try {
     if (images.debian) await d.lxc(['image', 'import', images.debian.meta, images.debian.rootfs, '--alias', 'debian'], { timeoutMs: 600_000 });
   }
   const only = values.only?.split(',');
-  for (const c of instanceCases({ debian: Boolean(images.debian) })) {
+  for (const c of [...instanceCases({ debian: Boolean(images.debian) }), ...snapshotCases({ debian: Boolean(images.debian) })]) {
     if (only && !only.some((o) => c.name.includes(o))) continue;
     results.push(await runCase(c, lodge, lxd, Number(values.rounds), log));
   }

@@ -10,6 +10,7 @@ export * from './image.js';
 export * from './profile.js';
 export * from './project.js';
 export * from './storage.js';
+export * from './resources.js';
 export * from './instance.js';
 export * from './certificate.js';
 export * from './network.js';

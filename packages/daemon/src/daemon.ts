@@ -31,6 +31,7 @@ import { ensureServerCertificate } from './server/certificate.js';
 import { ServerService } from './server/service.js';
 import type { State } from './state.js';
 import { DirDriver } from './storage/drivers/dir.js';
+import { PoolAdmin } from './storage/pool-admin.js';
 import { PoolService } from './storage/pools.js';
 import { readHostInfo } from './sys/host.js';
 import { LogRoot } from './sys/log.js';
@@ -121,7 +122,7 @@ export class Daemon {
       networks,
     });
     instances.devices.register('nic', nicHotplug(instances.ctx));
-    networkReaders.push(nicStateReader(runner));
+    networkReaders.push(nicStateReader());
     profiles.addDeviceCheck((tx, devices) => checkNics(instances.ctx, tx, devices));
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const state: State = {
@@ -134,6 +135,7 @@ export class Daemon {
       projects,
       profiles,
       pools,
+      poolAdmin: new PoolAdmin(store, events, pools),
       images,
       imageImporter: new ImageImporter(images, aliases, runner),
       aliases,
@@ -150,7 +152,10 @@ export class Daemon {
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
-    void instances.startup().catch((e: Error) => log.error('Instance start-up tasks failed', { err: e.message }));
+    void instances
+      .startup()
+      .then(() => instances.startScheduler())
+      .catch((e: Error) => log.error('Instance start-up tasks failed', { err: e.message }));
   }
 
   /** Stops listening and closes the store; containers are left running. */
@@ -166,6 +171,7 @@ export class Daemon {
     for (const l of this.listeners) l.closeAllConnections();
     this.api?.closeWebsockets();
     const s = this.state;
+    s?.instances.stopScheduler();
     if (s) {
       const running = s.operations.running().filter((o) => o.class === 'task');
       await Promise.race([Promise.all(running.map((o) => o.wait(-1))), new Promise((r) => setTimeout(r, 10_000))]);

@@ -16,7 +16,7 @@ const core = [
   'server_supported_storage_drivers',
 ];
 
-const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry'];
+const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry', 'image_compression_algorithm', 'image_create_aliases'];
 
 const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency', 'project_usage', 'projects_limits_instances'];
 
@@ -50,7 +50,11 @@ const instances = [
   'resource_limits',
   'linux_sysctl',
   'unix_device_rename',
+  'unix_device_hotplug',
+  'container_mount_propagation',
+  'container_disk_shift',
   'api_filtering',
+  'instance_bulk_state_change',
 ];
 
 const networks = [
@@ -70,4 +74,24 @@ const networks = [
   'instance_nic_network',
 ];
 
-export const supportedExtensions: string[] = sortExtensions([...core, ...images, ...profilesAndProjects, ...storage, ...instances, ...networks]);
+const backups = ['container_backup', 'backup_compression', 'backup_compression_algorithm', 'backup_override_name', 'container_backup_override_pool'];
+
+const copies = ['container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
+
+const snapshots = ['snapshot_expiry', 'snapshot_expiry_creation', 'snapshot_scheduling', 'snapshot_schedule_aliases', 'snapshot_disk_usage'];
+
+/** GET /1.0/resources; resources_network_firmware is left out: the firmware version is only behind an ethtool ioctl. */
+const resources = ['resources', 'resources_v2', 'resources_cpu_socket', 'resources_gpu', 'resources_numa', 'resources_infiniband', 'resources_disk_sata', 'resources_disk_id', 'resources_usb_pci', 'resources_cpu_threads_numa', 'resources_cpu_core_die', 'resources_system', 'resources_gpu_mdev', 'resources_pci_iommu', 'resources_network_usb', 'resources_disk_address', 'resources_gpu_usb', 'resources_pci_vpd'];
+
+export const supportedExtensions: string[] = sortExtensions([
+  ...core,
+  ...images,
+  ...profilesAndProjects,
+  ...storage,
+  ...instances,
+  ...snapshots,
+  ...copies,
+  ...backups,
+  ...resources,
+  ...networks,
+]);

@@ -24,7 +24,8 @@ function imports(): Import[] {
   const out: Import[] = [];
   for (const file of sources(srcDir)) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)) {
+    // Type-only imports carry no runtime dependency; they do not count.
+    for (const m of text.matchAll(/^\s*(?:import|export)(?!\s+type\b)[^'"]*from\s+'([^']+)'/gm)) {
       const spec = m[1] ?? '';
       const to = spec.startsWith('.') ? relative(srcDir, resolve(dirname(file), spec)).replace(/\.js$/, '.ts') : spec;
       out.push({ from: relative(srcDir, file), to });

@@ -10,6 +10,7 @@ import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
 import type { ProjectService } from './projects/service.js';
 import type { ServerService } from './server/service.js';
+import type { PoolAdmin } from './storage/pool-admin.js';
 import type { PoolService } from './storage/pools.js';
 import type { Logger } from './sys/log.js';
 import type { Paths } from './sys/paths.js';
@@ -24,6 +25,7 @@ export interface State {
   readonly projects: ProjectService;
   readonly profiles: ProfileService;
   readonly pools: PoolService;
+  readonly poolAdmin: PoolAdmin;
   readonly images: ImageService;
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;

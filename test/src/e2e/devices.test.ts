@@ -62,3 +62,28 @@ test('device definitions are validated with clear errors', async (t) => {
   }
   assert.deepEqual((await d.client.get<{ devices: object }>('/1.0/instances/c1')).devices, {});
 });
+
+test('disk and unix-char devices hot-plug into a running container and come out again', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  const host = await mkdtemp(join(tmpdir(), 'lodge-hot-'));
+  t.after(() => rm(host, { recursive: true, force: true }));
+  await chmod(host, 0o755);
+  await writeFile(join(host, 'hot.txt'), 'hot', { mode: 0o644 });
+  await d.lxc(['launch', 'busybox', 'c1']);
+  const pid = (await d.client.get<{ pid: number }>('/1.0/instances/c1/state')).pid;
+  await d.lxc(['config', 'device', 'add', 'c1', 'hot', 'disk', `source=${host}`, 'path=/mnt/hot', 'readonly=true']);
+  assert.equal((await d.lxc(['exec', 'c1', '--', 'cat', '/mnt/hot/hot.txt'])).stdout, 'hot');
+  const rw = await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'echo x > /mnt/hot/new'], { allowFail: true });
+  assert.notEqual(rw.code, 0);
+  await d.lxc(['config', 'device', 'add', 'c1', 'z', 'unix-char', 'major=1', 'minor=5', 'path=/dev/hotzero']);
+  assert.equal((await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'head -c 2 /dev/hotzero | od -An -tx1'])).stdout.trim(), '00 00');
+  await d.lxc(['config', 'device', 'remove', 'c1', 'hot']);
+  await d.lxc(['config', 'device', 'remove', 'c1', 'z']);
+  const gone = await d.lxc(['exec', 'c1', '--', 'cat', '/mnt/hot/hot.txt'], { allowFail: true });
+  assert.notEqual(gone.code, 0);
+  const zgone = await d.lxc(['exec', 'c1', '--', 'head', '-c', '1', '/dev/hotzero'], { allowFail: true });
+  assert.notEqual(zgone.code, 0);
+  assert.equal((await d.client.get<{ pid: number }>('/1.0/instances/c1/state')).pid, pid, 'no restart');
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  assert.ok(!mounts.includes('/mnt/hot'), 'nothing mounted on the host');
+});

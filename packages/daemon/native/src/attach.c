@@ -156,20 +156,20 @@ int cmd_attach(int argc, char **argv)
 	if (close_range(3, ~0U, 0) < 0)
 		return fail("close_range: %s", strerror(errno));
 
-	struct lxc_container *c = lxc_container_new(name, lxcpath);
+	struct lxc_container *c = helper_container_new(name, lxcpath);
 	if (!c)
 		return fail("cannot load container %s", name);
 	if (!c->is_running(c)) {
-		lxc_container_put(c);
+		helper_container_put(c);
 		return fail("container %s is not running", name);
 	}
 	pid_t init = c->init_pid(c);
 	if (init > 0 && !id_mapped(init, "uid_map", uid)) {
-		lxc_container_put(c);
+		helper_container_put(c);
 		return fail("uid %llu is not mapped in container %s", (unsigned long long)uid, name);
 	}
 	if (init > 0 && !id_mapped(init, "gid_map", gid)) {
-		lxc_container_put(c);
+		helper_container_put(c);
 		return fail("gid %llu is not mapped in container %s", (unsigned long long)gid, name);
 	}
 
@@ -192,7 +192,7 @@ int cmd_attach(int argc, char **argv)
 
 	pid_t pid = -1;
 	int ret = c->attach(c, exec_command, &cmd, &opts, &pid);
-	lxc_container_put(c);
+	helper_container_put(c);
 	if (ret < 0 || pid <= 0)
 		return fail("cannot attach to container %s", name);
 	return wait_and_forward(pid, &forward);

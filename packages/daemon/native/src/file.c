@@ -43,60 +43,25 @@ struct file_opts {
 	int append;
 	int64_t uid, gid; /* -1: not given */
 	int64_t mode;     /* -1: not given */
+	int64_t offset;   /* get: first byte of the content to send (0 by default) */
+	int64_t length;   /* get: at most this many bytes; -1: to the end */
 };
 
 static int root_fd = -1;
 static const char *cur_path = "";
 
-/* Reports an error as one JSON line on stderr: {"error":"<msg>: <reason>","errno":N}; the
- * reason is strerror(err) unless given. */
-static int report(int err, const char *msg, const char *reason)
-{
-	struct buf text = { 0 }, line = { 0 };
-	buf_fmt(&text, "%s: %s", msg, reason ? reason : strerror(err));
-	buf_str(&line, "{\"error\":");
-	buf_json(&line, text.data);
-	buf_fmt(&line, ",\"errno\":%d}\n", err);
-	(void)write_all(STDERR_FILENO, line.data, line.len);
-	buf_free(&text);
-	buf_free(&line);
-	return 1;
-}
-
 /* An error about the path being worked on: "<what> <path>: <reason>". */
 static int fail_path(int err, const char *what, const char *reason)
 {
-	struct buf msg = { 0 };
-	buf_fmt(&msg, "%s %s", what, cur_path);
-	report(err, msg.data, reason);
-	buf_free(&msg);
-	return 1;
+	return report_about(err, what, cur_path, reason);
 }
 
 #define FAIL(what) return fail_path(errno, what, NULL)
 #define FAIL_SETUP(what) return report(errno, what, NULL)
 
-/* Opens path resolved inside the container root. Retries when the kernel saw a concurrent
- * rename or mount that could have let ".." escape (EAGAIN). */
 static int in_root(const char *path, int flags, mode_t mode)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
-			return -1;
-	}
-}
-
-static int same_inode(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	return open_in_root(root_fd, path, flags, mode);
 }
 
 /* Opens the parent directory of path (inside the root) and points *name at the last component.
@@ -163,11 +128,17 @@ static void lxd_target(struct buf *out, const char *path, const char *target)
 	buf_free(&joined);
 }
 
-static int copy_fd(int from, int to, const char *what)
+/* Copies from `from` to `to` until EOF, or `limit` bytes when limit >= 0. */
+static int copy_fd(int from, int to, const char *what, int64_t limit)
 {
 	static char chunk[128 * 1024];
 	for (;;) {
-		ssize_t n = read(from, chunk, sizeof(chunk));
+		size_t want = sizeof(chunk);
+		if (limit >= 0 && (uint64_t)limit < want)
+			want = (size_t)limit;
+		if (want == 0)
+			return 0;
+		ssize_t n = read(from, chunk, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -176,6 +147,8 @@ static int copy_fd(int from, int to, const char *what)
 			return 0;
 		if (write_all(to, chunk, (size_t)n) < 0)
 			FAIL(what);
+		if (limit >= 0)
+			limit -= n;
 	}
 }
 
@@ -284,7 +257,10 @@ static int op_get(const struct file_opts *o, int content)
 		FAIL("write");
 	buf_free(&h);
 	if (data >= 0 && S_ISREG(st.st_mode)) {
-		int r = copy_fd(data, STDOUT_FILENO, "read");
+		/* A range (HTTP Range): the header still has the whole size. */
+		if (o->offset > 0 && lseek(data, (off_t)o->offset, SEEK_SET) < 0)
+			FAIL("seek");
+		int r = copy_fd(data, STDOUT_FILENO, "read", o->length);
 		close(data);
 		return r;
 	}
@@ -339,7 +315,7 @@ static int put_file(const struct file_opts *o)
 		FAIL("fcntl");
 	if (!created && !o->append && ftruncate(fd, 0) < 0)
 		FAIL("truncate");
-	int r = copy_fd(STDIN_FILENO, fd, "write");
+	int r = copy_fd(STDIN_FILENO, fd, "write", -1);
 	if (r == 0 && created)
 		r = set_owner_mode(fd, o, mode);
 	if (close(fd) < 0 && r == 0)
@@ -439,31 +415,22 @@ static int op_delete(const struct file_opts *o)
 /* Enters the namespaces of a running container's init and becomes the container's root. */
 static int enter_pid(const char *pidstr)
 {
-	uint64_t pid;
-	char user_ns[64], mnt_ns[64];
-	struct stat self, other;
-
-	if (parse_num(pidstr, 10, INT32_MAX, &pid) < 0 || pid < 2)
+	int pid;
+	if (parse_pid(pidstr, &pid) < 0)
 		return report(EINVAL, "bad --pid", NULL);
-	snprintf(user_ns, sizeof(user_ns), "/proc/%llu/ns/user", (unsigned long long)pid);
-	snprintf(mnt_ns, sizeof(mnt_ns), "/proc/%llu/ns/mnt", (unsigned long long)pid);
-	int ufd = open(user_ns, O_RDONLY | O_CLOEXEC);
-	int mfd = open(mnt_ns, O_RDONLY | O_CLOEXEC);
-	if (ufd < 0 || mfd < 0) {
-		if (errno == ENOENT)
-			errno = ESRCH; /* the container's init is gone; not a missing file */
+	int ufd = open_pid_ns(pid, "user");
+	int mfd = open_pid_ns(pid, "mnt");
+	if (ufd < 0 || mfd < 0)
 		FAIL_SETUP("open the namespaces of --pid");
-	}
 	/* A container always has its own mount namespace. If the pid shares ours it is not a
 	 * container's init (wrong or reused pid): refuse rather than act as root on the host. */
-	if (stat("/proc/self/ns/mnt", &self) < 0 || fstat(mfd, &other) < 0)
+	int own_mnt = is_own_ns(mfd, "mnt"), own_user = is_own_ns(ufd, "user");
+	if (own_mnt < 0 || own_user < 0)
 		FAIL_SETUP("stat namespaces");
-	if (same_inode(&self, &other))
+	if (own_mnt)
 		return report(EPERM, "--pid", "the process shares the helper's mount namespace, refusing");
-	if (stat("/proc/self/ns/user", &self) < 0 || fstat(ufd, &other) < 0)
-		FAIL_SETUP("stat namespaces");
 	/* A privileged container shares the host user namespace: only the mount one is joined. */
-	if (!same_inode(&self, &other) && setns(ufd, CLONE_NEWUSER) < 0)
+	if (!own_user && setns(ufd, CLONE_NEWUSER) < 0)
 		FAIL_SETUP("setns user");
 	if (setns(mfd, CLONE_NEWNS) < 0)
 		FAIL_SETUP("setns mnt");
@@ -535,10 +502,16 @@ static int parse_file_args(int argc, char **argv, struct file_opts *o)
 			o->gid = (int64_t)n;
 		else if (strcmp(a, "--mode") == 0 && parse_num(v, 8, 07777, &n) == 0)
 			o->mode = (int64_t)n;
+		else if (strcmp(a, "--offset") == 0 && parse_num(v, 10, INT64_MAX, &n) == 0)
+			o->offset = (int64_t)n;
+		else if (strcmp(a, "--length") == 0 && parse_num(v, 10, INT64_MAX, &n) == 0)
+			o->length = (int64_t)n;
 		else
 			goto bad;
 	}
 	if (!o->op || !o->path || !o->path[0] || !o->pid == !o->root)
+		goto bad;
+	if ((o->offset > 0 || o->length >= 0) && strcmp(o->op, "get") != 0)
 		goto bad;
 	if (type && strcmp(o->op, "put") != 0)
 		goto bad;
@@ -560,7 +533,7 @@ bad:
 
 int cmd_file(int argc, char **argv)
 {
-	struct file_opts o = { .uid = -1, .gid = -1, .mode = -1 };
+	struct file_opts o = { .uid = -1, .gid = -1, .mode = -1, .length = -1 };
 	if (parse_file_args(argc, argv, &o))
 		return 1;
 

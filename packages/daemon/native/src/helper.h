@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Exit code of `attach` when the helper itself failed (bad arguments, container not running,
@@ -12,6 +13,17 @@
 
 int cmd_attach(int argc, char **argv);
 int cmd_file(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
+int cmd_netinfo(int argc, char **argv);
+int cmd_cgroup_set(int argc, char **argv);
+int cmd_netcat(int argc, char **argv);
+
+/* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
+struct lxc_container;
+struct lxc_container *helper_container_new(const char *name, const char *lxcpath);
+void helper_container_put(struct lxc_container *c);
 
 /* A growable byte buffer; out of memory aborts the helper (nothing sensible to do then). */
 struct buf {
@@ -32,5 +44,31 @@ void buf_free(struct buf *b);
 int parse_num(const char *s, int base, uint64_t max, uint64_t *out);
 /* Writes all of n bytes, retrying on EINTR and short writes; -1 with errno on error. */
 int write_all(int fd, const void *p, size_t n);
+
+/* Reports an error as one JSON line on stderr: {"error":"<msg>: <reason>","errno":N}; the
+ * reason is strerror(err) unless given. Returns 1 (the exit status of a failed operation). */
+int report(int err, const char *msg, const char *reason);
+/* report() of "<what> <path>". */
+int report_about(int err, const char *what, const char *path, const char *reason);
+
+/* openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), O_CLOEXEC added: ".." and
+ * absolute symlinks stay under root, /proc magic links are refused. Retries on EAGAIN (a
+ * concurrent rename or mount the kernel could not rule out) and EINTR. */
+int open_in_root(int root, const char *path, int flags, mode_t mode);
+
+static inline int same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Parses a container init pid (2..INT32_MAX); -1 on error. */
+int parse_pid(const char *s, int *pid);
+/* Opens /proc/PID/ns/NAME read-only; a vanished process gives ESRCH (not ENOENT). */
+int open_pid_ns(int pid, const char *name);
+/* 1 when fd is the helper's own namespace NAME, 0 when not, -1 with errno on error. */
+int is_own_ns(int fd, const char *name);
+/* The host id that id 0 of process pid's user namespace maps to (map: "uid_map"/"gid_map");
+ * -1 with errno when unmapped or unreadable. */
+int64_t host_id_of_root(int pid, const char *map);
 
 #endif

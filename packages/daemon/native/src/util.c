@@ -1,9 +1,13 @@
 /* Small shared pieces: a byte buffer with JSON escaping, strict number parsing, full writes. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -110,4 +114,89 @@ int write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int report(int err, const char *msg, const char *reason)
+{
+	struct buf text = { 0 }, line = { 0 };
+	buf_fmt(&text, "%s: %s", msg, reason ? reason : strerror(err));
+	buf_str(&line, "{\"error\":");
+	buf_json(&line, text.data);
+	buf_fmt(&line, ",\"errno\":%d}\n", err);
+	(void)write_all(STDERR_FILENO, line.data, line.len);
+	buf_free(&text);
+	buf_free(&line);
+	return 1;
+}
+
+int report_about(int err, const char *what, const char *path, const char *reason)
+{
+	struct buf msg = { 0 };
+	buf_fmt(&msg, "%s %s", what, path);
+	report(err, msg.data, reason);
+	buf_free(&msg);
+	return 1;
+}
+
+int open_in_root(int root, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+			return -1;
+	}
+}
+
+int parse_pid(const char *s, int *pid)
+{
+	uint64_t n;
+	if (parse_num(s, 10, INT32_MAX, &n) < 0 || n < 2)
+		return -1;
+	*pid = (int)n;
+	return 0;
+}
+
+int open_pid_ns(int pid, const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		errno = ESRCH; /* the process is gone; not a missing file */
+	return fd;
+}
+
+int is_own_ns(int fd, const char *name)
+{
+	char path[64];
+	struct stat self, other;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	if (stat(path, &self) < 0 || fstat(fd, &other) < 0)
+		return -1;
+	return same_inode(&self, &other);
+}
+
+int64_t host_id_of_root(int pid, const char *map)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? (errno = ESRCH, -1) : -1;
+	unsigned long long inside, outside, count;
+	int64_t found = -1;
+	while (found < 0 && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+		if (inside == 0 && count > 0)
+			found = (int64_t)outside;
+	fclose(f);
+	if (found < 0)
+		errno = EOVERFLOW;
+	return found;
 }

@@ -76,3 +76,30 @@ export interface InstanceRecord {
   /** Set until creation finishes; a record still marked at daemon start is a crash leftover. */
   creating?: boolean;
 }
+
+/** An instance backup: a tarball under DIR/backups/instances/<project>_<instance>/<name>. */
+export interface BackupRecord {
+  name: string;
+  created_at: string;
+  expires_at: string;
+  instance_only: boolean;
+  optimized_storage: boolean;
+  compression: string;
+}
+
+/** A snapshot: the instance's config as it was, and when it goes away. */
+export interface SnapshotRecord {
+  name: string;
+  architecture: string;
+  description: string;
+  config: Record<string, string>;
+  devices: Devices;
+  profiles: string[];
+  ephemeral: boolean;
+  stateful: boolean;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string;
+  /** Bytes used by the snapshot volume when it was taken (it never changes). */
+  size: number;
+}

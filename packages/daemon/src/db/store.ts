@@ -2,7 +2,7 @@
 import { Collection } from './collection.js';
 import type { KvEngine } from './kv.js';
 import { migrations, schemaKey, schemaVersion } from './schema.js';
-import type { AliasRecord, ImageRecord, InstanceRecord, NetworkRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord } from './records.js';
+import type { AliasRecord, BackupRecord, ImageRecord, InstanceRecord, NetworkRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
 import { Conflict, Txn } from './txn.js';
 
 /** Scope used for objects that belong to no project. */
@@ -16,6 +16,10 @@ export class Tx extends Txn {
   readonly pools = new Collection<PoolRecord>(this, 'pools', 'Storage pool');
   readonly instances = new Collection<InstanceRecord>(this, 'instances', 'Instance');
   readonly networks = new Collection<NetworkRecord>(this, 'networks', 'Network');
+  /** Scoped by "<project>_<instance>" (neither name may contain "_"). */
+  readonly snapshots = new Collection<SnapshotRecord>(this, 'snapshots', 'Snapshot');
+  /** Scoped like snapshots. */
+  readonly backups = new Collection<BackupRecord>(this, 'backups', 'Instance backup');
 
   async serverConfig(): Promise<Record<string, string>> {
     return (await this.get<ServerConfigRecord>('config/server'))?.config ?? {};

@@ -50,11 +50,43 @@ async function upload(req: ApiRequest, s: State) {
   return operation(op);
 }
 
+/** POST /1.0/images from an instance or snapshot ("lxc publish"). */
+async function publish(req: ApiRequest, s: State, body: ImagesPost) {
+  const source = body.source?.name ?? '';
+  const isSnapshot = source.includes('/');
+  if (body.source?.type === 'snapshot' && !isSnapshot) throw ApiError.badRequest('Not a snapshot');
+  if (body.source?.type !== 'snapshot' && isSnapshot) throw ApiError.badRequest('This is a snapshot');
+  if (body.source?.type === 'virtual-machine') throw ApiError.badRequest('Virtual machines are not supported');
+  await s.instances.view(req.project, source.split('/')[0] ?? '');
+  const project = req.project;
+  const compression = body.compression_algorithm || (await s.server.config())['images.compression_algorithm'] || 'gzip';
+  const op = s.operations.start({
+    project,
+    description: 'Downloading image',
+    resources: null,
+    run: async (ctx) => {
+      const spooled = await s.instances.pack(project, { source, properties: body.properties, expiresAt: body.expires_at, compression, progress: (md) => ctx.setMetadata(md) });
+      const rec = await s.imageImporter.import({
+        project,
+        spooled,
+        public: body.public ?? false,
+        filename: body.filename || undefined,
+        aliases: body.aliases ?? undefined,
+        profiles: body.profiles ?? undefined,
+        lc: lc(req),
+      });
+      return { fingerprint: rec.fingerprint, size: String(rec.size) };
+    },
+  });
+  return operation(op);
+}
+
 async function createImage(req: ApiRequest, s: State) {
   const ctype = (req.headers['content-type'] ?? '').toLowerCase();
   if (!ctype.startsWith('application/json')) return upload(req, s);
   const body = await req.json<ImagesPost>(shapes.imagesPost);
   const type = body.source?.type ?? '';
+  if (['instance', 'container', 'snapshot', 'virtual-machine'].includes(type)) return publish(req, s, body);
   throw ApiError.badRequest(type ? `Image source type "${type}" is not supported yet` : 'No source provided');
 }
 

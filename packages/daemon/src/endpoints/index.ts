@@ -2,7 +2,9 @@
 import type { Endpoint } from '../http/types.js';
 import { eventEndpoints } from './events.js';
 import { instanceFileEndpoints } from './instance-files.js';
+import { instanceBackupEndpoints } from './instance-backups.js';
 import { instanceRuntimeEndpoints } from './instance-runtime.js';
+import { instanceSnapshotEndpoints } from './instance-snapshots.js';
 import { instanceEndpoints } from './instances.js';
 import { internalEndpoints } from './internal.js';
 import { networkEndpoints } from './networks.js';
@@ -11,6 +13,7 @@ import { imageEndpoints } from './images.js';
 import { operationEndpoints } from './operations.js';
 import { profileEndpoints } from './profiles.js';
 import { projectEndpoints } from './projects.js';
+import { resourceEndpoints } from './resources.js';
 import { serverEndpoints } from './server.js';
 import { storagePoolEndpoints } from './storage-pools.js';
 
@@ -34,8 +37,11 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...projectEndpoints,
   ...storagePoolEndpoints,
   ...networkEndpoints,
+  ...resourceEndpoints,
   ...instanceEndpoints,
   ...instanceRuntimeEndpoints,
   ...instanceFileEndpoints,
+  ...instanceSnapshotEndpoints,
+  ...instanceBackupEndpoints,
   ...internalEndpoints,
 ]);

@@ -21,6 +21,7 @@ async function putState(req: ApiRequest, s: State) {
   const body = await req.json<InstanceStatePut>(shapes.instanceStatePut);
   if (!actions.includes(body.action)) throw ApiError.badRequest(`Unknown action "${String(body.action)}"`);
   await s.instances.view(req.project, name);
+  if (body.stateful) await s.instances.precheckStateful(body.action);
   const project = req.project;
   const put: InstanceStatePut = { action: body.action, timeout: body.timeout ?? -1, force: body.force ?? false, stateful: body.stateful ?? false };
   const op = s.operations.start({

@@ -1,5 +1,5 @@
 // Instance endpoints: list, create, get, replace, patch, rename, delete (also under /1.0/containers).
-import type { InstancePost, InstancePut, InstancesPost } from '@lodge/api';
+import type { InstancePost, InstancePut, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { authenticated } from '../http/access.js';
 import { applyFilter } from '../http/filter.js';
@@ -9,6 +9,12 @@ import type { ApiRequest, Endpoint } from '../http/types.js';
 import type { State } from '../state.js';
 import { apiUrl, seg } from '../util/url.js';
 import { etagCheck, lc } from './common.js';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { validateInstanceName } from '../config/names.js';
+import { tempName } from '../sys/fs.js';
+import { restoreTarget } from '../instance/restore.js';
 
 export function instanceResources(name: string, extra: Record<string, string[]> = {}): Record<string, string[]> {
   return { containers: [`/1.0/containers/${seg(name)}`], instances: [`/1.0/instances/${seg(name)}`], ...extra };
@@ -29,9 +35,35 @@ async function list(req: ApiRequest, s: State) {
   return sync(filtered);
 }
 
+/** POST /1.0/instances with a backup tarball as the body (`lxc import`). */
+async function importBackup(req: ApiRequest, s: State) {
+  const name = req.headers['x-lxd-name'] as string | undefined;
+  if (name) validateInstanceName(name);
+  const pool = req.headers['x-lxd-pool'] as string | undefined;
+  const file = tempName(s.paths.backups, '.import-');
+  await pipeline(req.raw, createWriteStream(file, { mode: 0o600 })).catch(async (e: Error) => {
+    await rm(file, { force: true });
+    throw ApiError.badRequest(`Failed to receive the backup: ${e.message}`);
+  });
+  const project = req.project;
+  const op = s.operations.start({
+    project,
+    description: 'Restoring backup',
+    resources: name ? instanceResources(name) : null,
+    run: async () => {
+      try {
+        await s.instances.importBackup({ project, file, name, pool, lc: lc(req) });
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+  });
+  return operation(op);
+}
+
 async function create(req: ApiRequest, s: State) {
   const ctype = (req.headers['content-type'] ?? '').toLowerCase();
-  if (ctype.startsWith('application/octet-stream')) throw ApiError.badRequest('Importing instance backups is not supported yet');
+  if (ctype.startsWith('application/octet-stream')) return importBackup(req, s);
   const body = await req.json<InstancesPost>(shapes.instancesPost);
   const name = await s.instances.precheckCreate(req.project, body);
   const project = req.project;
@@ -59,9 +91,19 @@ async function get(req: ApiRequest, s: State) {
 async function put(req: ApiRequest, s: State) {
   const name = req.param('name');
   const body = await req.json<InstancePut>(shapes.instancePut);
-  if (body.restore) throw ApiError.badRequest('Restoring snapshots is not supported yet');
   await s.instances.view(req.project, name);
   const project = req.project;
+  if (body.restore) {
+    const restore = body.restore;
+    await s.instances.snapshot(project, name, restoreTarget(name, restore));
+    const op = s.operations.start({
+      project,
+      description: 'Restoring snapshot',
+      resources: instanceResources(name),
+      run: async () => s.instances.restore(project, name, restore, lc(req)),
+    });
+    return operation(op);
+  }
   const check = etagCheck(req);
   // The ETag is checked now, so a stale edit fails with 412 instead of a failed operation.
   const current = await s.instances.get(project, name);
@@ -106,11 +148,40 @@ async function del(req: ApiRequest, s: State) {
   return operation(op);
 }
 
+/** PUT /1.0/instances: one state change for every instance of the project (`lxc start --all`). */
+async function bulkState(req: ApiRequest, s: State) {
+  const body = await req.json<{ state?: InstanceStatePut }>({ state: shapes.instanceStatePut });
+  const st = body.state;
+  if (!st?.action) throw ApiError.badRequest('No state provided');
+  const project = req.project;
+  const names = await s.instances.names(project);
+  const op = s.operations.start({
+    project,
+    description: 'Updating instance states',
+    resources: { instances: names.map((n) => `/1.0/instances/${seg(n)}`) },
+    run: async () => {
+      const put: InstanceStatePut = { action: st.action, timeout: st.timeout ?? -1, force: st.force ?? false, stateful: st.stateful ?? false };
+      const failures: string[] = [];
+      await Promise.all(
+        names.map(async (n) => {
+          const status = (await s.instances.get(project, n)).instance.status;
+          // Instances already in the wanted state are skipped, as LXD does.
+          if ((st.action === 'start' && status === 'Running') || (st.action === 'stop' && status === 'Stopped')) return;
+          await s.instances.changeState(project, n, put, lc(req)).catch((e: Error) => failures.push(`${n}: ${e.message}`));
+        }),
+      );
+      if (failures.length > 0) throw new Error(failures.join('; '));
+    },
+  });
+  return operation(op);
+}
+
 export const instanceEndpoints: Endpoint[] = [
   {
     path: '/1.0/instances',
     get: { access: authenticated, handle: list },
     post: { access: authenticated, handle: create },
+    put: { access: authenticated, handle: bulkState },
   },
   {
     path: '/1.0/instances/{name}',

@@ -87,5 +87,8 @@ export const instanceExecPost: Shape = {
   cwd: 'string',
 };
 export const instanceConsolePost: Shape = { type: 'string', width: 'int', height: 'int' };
+export const snapshotsPost: Shape = { name: 'string', stateful: 'bool', expires_at: 'string' };
+export const snapshotPut: Shape = { expires_at: 'string' };
+export const snapshotPost: Shape = { name: 'string', migration: 'bool', live: 'bool', target: 'any' };
 export const aliasesPost: Shape = { name: 'string', description: 'string', target: 'string', type: 'string' };
 export const aliasPut: Shape = { description: 'string', target: 'string' };

@@ -5,6 +5,8 @@ import { isTrue } from '../config/validators.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
+import { deleteAllBackups } from './backups.js';
+import { deleteAllSnapshots } from './snapshots.js';
 import { loadView } from './view.js';
 
 export async function deleteInstanceNow(ctx: InstanceContext, project: string, name: string, lc: LifecycleOptions): Promise<void> {
@@ -14,6 +16,8 @@ export async function deleteInstanceNow(ctx: InstanceContext, project: string, n
   if (state.status !== 'Stopped') throw ApiError.badRequest('Instance is running');
   // The record goes first: a crash half-way leaves orphan files (cleaned at start), never a record without files.
   await ctx.store.tx(async (tx) => tx.instances.delete(project, name));
+  await deleteAllSnapshots(ctx, project, name, view.rec.pool);
+  await deleteAllBackups(ctx, project, name);
   await ctx.pools.deleteVolume(view.rec.pool, 'containers', view.names.volume);
   await ctx.lxc.removeRuntime(view.names.lxc);
   await rm(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, force: true });

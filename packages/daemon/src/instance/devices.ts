@@ -52,7 +52,15 @@ export interface UnixNodeContext {
   idmap: IdmapEntry[];
 }
 
-async function unixEntry(name: string, dev: Record<string, string>, ctx: UnixNodeContext): Promise<{ entry: string; rule: string } | undefined> {
+export interface UnixNode {
+  node: string;
+  /** Path inside the container, without the leading slash. */
+  target: string;
+  rule: string;
+}
+
+/** Makes the host node for a unix-char/unix-block device; undefined when an optional source is missing. */
+export async function prepareUnixNode(name: string, dev: Record<string, string>, ctx: UnixNodeContext): Promise<UnixNode | undefined> {
   const kind = dev.type === 'unix-block' ? 'b' : 'c';
   let major = dev.major;
   let minor = dev.minor;
@@ -69,13 +77,17 @@ async function unixEntry(name: string, dev: Record<string, string>, ctx: UnixNod
   if (major === undefined || minor === undefined) throw ApiError.badRequest(`Device "${name}": needs a "source" or "major" and "minor"`);
   const target = containerPath(dev.path ?? dev.source ?? '', name);
   // Our own node with the requested owner and mode, bind-mounted: unprivileged containers cannot mknod.
-  const node = join(ctx.nodesDir, `unix.${name.replace(/\//g, '-')}`);
+  const node = unixNodePath(ctx.nodesDir, name);
   await mkdir(ctx.nodesDir, { recursive: true, mode: 0o711 });
   await rm(node, { force: true });
   const mode = dev.mode ? dev.mode.replace(/^0(?=\d{3,})/, '') : '660';
   await ctx.runner.run('mknod', ['-m', mode, node, kind, major, minor]);
   await chown(node, hostId(ctx.idmap, Number(dev.uid ?? 0), true), hostId(ctx.idmap, Number(dev.gid ?? 0), false));
-  return { entry: `${node} ${target} none bind,create=file 0 0`, rule: `${kind} ${major}:${minor} rwm` };
+  return { node, target, rule: `${kind} ${major}:${minor} rwm` };
+}
+
+export function unixNodePath(nodesDir: string, name: string): string {
+  return join(nodesDir, `unix.${name.replace(/\//g, '-')}`);
 }
 
 /** Everything the devices contribute to the LXC config (nics are rendered by the network code). */
@@ -86,9 +98,9 @@ export async function renderDevices(devices: Devices, ctx: UnixNodeContext): Pro
       const e = await diskEntry(name, dev);
       if (e) out.mountEntries.push(e);
     } else if (dev.type === 'unix-char' || dev.type === 'unix-block') {
-      const u = await unixEntry(name, dev, ctx);
+      const u = await prepareUnixNode(name, dev, ctx);
       if (u) {
-        out.mountEntries.push(u.entry);
+        out.mountEntries.push(`${u.node} ${u.target} none bind,create=file 0 0`);
         out.devicesAllow.push(u.rule);
       }
     }

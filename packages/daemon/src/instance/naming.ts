@@ -3,6 +3,16 @@ export function lxcName(project: string, name: string): string {
   return `${project}_${name}`;
 }
 
+/** Scope of an instance's snapshot records (and the directory of its snapshot volumes). */
+export function snapshotScope(project: string, name: string): string {
+  return `${project}_${name}`;
+}
+
+/** Volume name of one snapshot, under containers-snapshots/. */
+export function snapshotVolume(project: string, name: string, snapshot: string): string {
+  return `${snapshotScope(project, name)}/${snapshot}`;
+}
+
 export interface HostNames {
   lxc: string;
   volume: string;

@@ -5,11 +5,8 @@ import type { Devices, InstanceStateNetwork } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import type { NetworkRecord } from '../db/records.js';
 import type { Tx } from '../db/store.js';
-import { IpTool, type AddrInfo } from '../network/netlink.js';
 import { NicHost } from '../network/nic-host.js';
 import { nicUsesNetwork } from '../network/service.js';
-import { stateAddresses } from '../network/host.js';
-import type { Runner } from '../sys/runner.js';
 import { canonicalIp, contains, parseCidr, parseIp, subnetString } from '../util/ip.js';
 import type { InstanceContext } from './context.js';
 import type { HotplugHandler } from './hotplug.js';
@@ -258,30 +255,14 @@ export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, 
   }
 }
 
-/** Instance state: addresses, MAC, MTU and state of each interface, and the host-side name of each nic. */
-export function nicStateReader(runner: Runner) {
-  return async (pid: number, base: Record<string, InstanceStateNetwork>, view?: InstanceView): Promise<Record<string, InstanceStateNetwork>> => {
-    // One `ip -j addr` in the container's namespace gives flags, MTU, MAC and addresses of every interface.
-    const out = (await new IpTool(runner, pid).addrs().catch(() => [])) as (AddrInfo & { address?: string; mtu?: number; flags?: string[] })[];
-    const hostNames = new Map<string, string>();
-    if (view) {
-      const names = interfaceNames(view.expandedDevices, view.rec.config);
-      for (const [device, dev] of nicEntries(view.expandedDevices)) {
-        const h = dev.host_name || view.rec.config[`volatile.${device}.host_name`];
-        if (h && dev.nictype !== 'macvlan') hostNames.set(names.get(device)!, h);
-      }
-    }
-    for (const [name, entry] of Object.entries(base)) {
-      const link = out.find((a) => a.ifname === name);
-      const addrs = link?.addr_info ?? [];
-      base[name] = {
-        ...entry,
-        addresses: stateAddresses(addrs),
-        hwaddr: link?.address ?? entry.hwaddr,
-        mtu: link?.mtu ?? entry.mtu,
-        state: link ? (link.flags?.includes('UP') ? 'up' : 'down') : entry.state,
-        host_name: hostNames.get(name) ?? '',
-      };
+/** Instance state: the host-side name of each nic (the rest of each interface's state comes from the helper). */
+export function nicStateReader() {
+  return async (_pid: number, base: Record<string, InstanceStateNetwork>, view: InstanceView): Promise<Record<string, InstanceStateNetwork>> => {
+    const names = interfaceNames(view.expandedDevices, view.rec.config);
+    for (const [device, dev] of nicEntries(view.expandedDevices)) {
+      const hostName = dev.host_name || view.rec.config[`volatile.${device}.host_name`];
+      const entry = base[names.get(device)!];
+      if (entry && hostName && dev.nictype !== 'macvlan') entry.host_name = hostName;
     }
     return base;
   };

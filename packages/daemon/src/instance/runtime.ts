@@ -1,5 +1,6 @@
 // Instance runtime: start, stop, restart, freeze, unfreeze; what happens after a container stops.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ApiError, formatTime } from '@lodge/api';
 import { isTrue } from '../config/validators.js';
 import type { LifecycleOptions } from '../events/hub.js';
@@ -44,7 +45,10 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   const nics = await prepareNics(ctx, view);
   spec.nics = nics.sections;
   await mkdir(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, mode: 0o700 });
-  await ctx.lxc.writeConfig(view.names.lxc, renderLxcConfig(spec));
+  const rendered = renderLxcConfig(spec);
+  await ctx.lxc.writeConfig(view.names.lxc, rendered);
+  // LXD serves the config a container was started with as /logs/lxc.conf.
+  await writeFile(join(ctx.paths.instanceLogs(view.names.lxc), 'lxc.conf'), rendered, { mode: 0o600 });
   await ctx.lxc.start(view.names.lxc, spec.logFile);
   await nics.started().catch((e: Error) => ctx.log.warn('Failed to apply nic limits', { instance: name, err: e.message }));
   await setVolatile(ctx, view, {

@@ -1,5 +1,7 @@
 // InstanceService: the instance API's entry point; serialises work per instance and ties the pieces together.
-import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
+import type { InstanceStateNetwork } from '@lodge/api';
+import type { InstanceBackup, InstanceBackupsPost } from '@lodge/api';
+import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, InstancePut, InstanceSnapshot, InstanceSnapshotsPost, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
 import { isTrue } from '../config/validators.js';
@@ -8,19 +10,32 @@ import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { OperationOptions } from '../operations/operation.js';
 import type { FileTarget } from '../sys/helper.js';
+import { criuStatus } from '../sys/criu.js';
+import { etagOf } from '../util/etag.js';
 import { KeyedLock } from '../util/lock.js';
 import { apiUrl, seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { clearConsoleLog, prepareConsole, readConsoleLog } from './console.js';
+import { copyPlanner, refreshCopy } from './copy.js';
 import { createInstance, type Progress } from './create.js';
 import { prepareExec } from './exec.js';
 import { fileTarget } from './files.js';
 import { deleteInstanceNow } from './delete.js';
 import { expand } from './expand.js';
+import { snapshotScope } from './naming.js';
+import { packInstance, type PublishRequest } from './publish.js';
+import { importBackup, type ImportRequest as BackupImportRequest } from './backup-import.js';
+import { createBackup, deleteBackup, getBackup, listBackups, openBackup, renameBackup, toApiBackup } from './backups.js';
 import { renameInstance } from './rename.js';
+import type { SpooledImage } from '../images/upload.js';
+import { restoreSnapshot } from './restore.js';
+import { createSnapshot, deleteSnapshot, listSnapshots, precheckSnapshot, renameSnapshot, snapshotToApi, updateSnapshotExpiry } from './snapshots.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
+import { registerDeviceHotplug } from './device-hotplug.js';
 import { HotplugRegistry } from './hotplug.js';
-import { instanceState } from './state.js';
+import { InstanceScheduler } from './scheduler.js';
+import { instanceState, networksOf } from './state.js';
+import type { RuntimeState } from './lxc/driver.js';
 import { applyLive, instanceEtag, updateInstance, type Hotplug } from './update.js';
 import { loadView, toApi, viewOf, type InstanceView } from './view.js';
 
@@ -37,6 +52,7 @@ export class InstanceService {
     ctx.projects.addUsage(async (tx, project) => (await tx.instances.names(project)).map((n) => apiUrl(`/1.0/instances/${seg(n)}`, project)));
     ctx.pools.addUsage(async (tx, pool) => (await tx.instances.all()).filter((i) => i.value.pool === pool).map((i) => apiUrl(`/1.0/instances/${seg(i.name)}`, i.scope)));
     ctx.profiles.onChanged((scope, previous) => this.profileChanged(scope, previous));
+    registerDeviceHotplug(ctx, this.devices);
   }
 
   /** Instances of a project use its profiles, or default's when features.profiles is off (resolved at use). */
@@ -65,17 +81,23 @@ export class InstanceService {
 
   async list(project: string | undefined, full: boolean): Promise<(Instance | InstanceFull)[]> {
     const views = await this.views(project);
-    return Promise.all(views.map((v) => (full ? this.fullOf(v, false) : this.instanceOf(v))));
+    if (!full) return Promise.all(views.map((v) => this.instanceOf(v)));
+    const rts = await Promise.all(views.map((v) => runtimeState(this.ctx, v)));
+    // One helper run for every running container's interfaces, not one per container.
+    const networks = await networksOf(rts.filter((r) => r.status !== 'Stopped').map((r) => r.pid));
+    return Promise.all(views.map((v, i) => this.fullOf(v, false, rts[i], networks)));
   }
 
   private async instanceOf(v: InstanceView): Promise<Instance> {
     return toApi(v, (await runtimeState(this.ctx, v)).status);
   }
 
-  private async fullOf(v: InstanceView, waitForDisk: boolean): Promise<InstanceFull> {
-    const rt = await runtimeState(this.ctx, v);
-    const state = await instanceState(this.ctx, v, rt, { waitForDisk });
-    return { ...toApi(v, rt.status), state, snapshots: null, backups: null };
+  private async fullOf(v: InstanceView, waitForDisk: boolean, known?: RuntimeState, networks?: Map<number, Record<string, InstanceStateNetwork>>): Promise<InstanceFull> {
+    const rt = known ?? (await runtimeState(this.ctx, v));
+    const state = await instanceState(this.ctx, v, rt, { waitForDisk, networks });
+    const snaps = await this.snapshots(v.project, v.rec.name);
+    const backups = await this.backups(v.project, v.rec.name);
+    return { ...toApi(v, rt.status), state, snapshots: snaps.length > 0 ? snaps : null, backups: backups.length > 0 ? backups : null };
   }
 
   async get(project: string, name: string): Promise<{ instance: Instance; etag: string }> {
@@ -95,6 +117,79 @@ export class InstanceService {
 
   async view(project: string, name: string): Promise<InstanceView> {
     return this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name));
+  }
+
+  async snapshots(project: string, name: string): Promise<InstanceSnapshot[]> {
+    return Promise.all((await listSnapshots(this.ctx, project, name)).map((r) => snapshotToApi(this.ctx, project, r)));
+  }
+
+  async snapshot(project: string, name: string, snap: string): Promise<{ snapshot: InstanceSnapshot; etag: string }> {
+    const rec = await this.ctx.store.read(async (tx) => {
+      await tx.instances.must(project, name);
+      const r = await tx.snapshots.get(snapshotScope(project, name), snap);
+      if (!r) throw ApiError.notFound('Snapshot not found');
+      return r;
+    });
+    return { snapshot: await snapshotToApi(this.ctx, project, rec), etag: etagOf(rec.expires_at) };
+  }
+
+  precheckSnapshot(project: string, name: string, req: InstanceSnapshotsPost): Promise<void> {
+    return precheckSnapshot(this.ctx, project, name, req);
+  }
+
+  createSnapshot(project: string, name: string, req: InstanceSnapshotsPost, lc: LifecycleOptions): Promise<string> {
+    return this.withLock(project, name, () => createSnapshot(this.ctx, project, name, req, lc));
+  }
+
+  updateSnapshot(project: string, name: string, snap: string, expiresAt: string | undefined, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => updateSnapshotExpiry(this.ctx, project, name, snap, expiresAt, lc));
+  }
+
+  renameSnapshot(project: string, name: string, snap: string, to: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => renameSnapshot(this.ctx, project, name, snap, to, lc));
+  }
+
+  deleteSnapshot(project: string, name: string, snap: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => deleteSnapshot(this.ctx, project, name, snap, lc));
+  }
+
+  restore(project: string, name: string, restore: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => restoreSnapshot(this.ctx, project, name, restore, lc));
+  }
+
+  async backups(project: string, name: string): Promise<InstanceBackup[]> {
+    return (await listBackups(this.ctx, project, name)).map(toApiBackup);
+  }
+
+  async backup(project: string, name: string, backup: string): Promise<InstanceBackup> {
+    return toApiBackup(await getBackup(this.ctx, project, name, backup));
+  }
+
+  createBackup(project: string, name: string, req: InstanceBackupsPost, lc: LifecycleOptions): Promise<string> {
+    return this.withLock(project, name, () => createBackup(this.ctx, project, name, req, lc));
+  }
+
+  renameBackup(project: string, name: string, backup: string, to: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => renameBackup(this.ctx, project, name, backup, to, lc));
+  }
+
+  deleteBackup(project: string, name: string, backup: string, lc: LifecycleOptions): Promise<void> {
+    return this.withLock(project, name, () => deleteBackup(this.ctx, project, name, backup, lc));
+  }
+
+  openBackup(project: string, name: string, backup: string): ReturnType<typeof openBackup> {
+    return openBackup(this.ctx, project, name, backup);
+  }
+
+  /** Imports an uploaded backup tarball; the name is locked once known (X-LXD-name or the backup's own). */
+  importBackup(req: BackupImportRequest): Promise<string> {
+    return importBackup(this.ctx, req);
+  }
+
+  /** Packs an instance or snapshot as an image tarball (the image service records it). */
+  async pack(project: string, req: PublishRequest): Promise<SpooledImage> {
+    const name = req.source.split('/')[0] ?? '';
+    return this.withLock(project, name, () => packInstance(this.ctx, project, req));
   }
 
   prepareExec(project: string, name: string, req: InstanceExecPost): Promise<OperationOptions> {
@@ -120,13 +215,18 @@ export class InstanceService {
   /** Checks what can be checked before an operation is started (so bad requests get a 4xx at once). */
   async precheckCreate(project: string, req: InstancesPost): Promise<string> {
     const name = validateInstanceName(req.name);
-    if (await this.ctx.store.read((tx) => tx.instances.exists(project, name))) throw ApiError.conflict(`Instance "${name}" already exists`);
+    const refresh = req.source?.type === 'copy' && req.source.refresh;
+    if (!refresh && (await this.ctx.store.read((tx) => tx.instances.exists(project, name)))) throw ApiError.conflict(`Instance "${name}" already exists`);
     return name;
   }
 
   async create(project: string, req: InstancesPost, progress: Progress, lc: LifecycleOptions): Promise<void> {
     const name = validateInstanceName(req.name);
-    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc));
+    if (req.source?.type === 'copy' && req.source.refresh && (await this.names(project)).includes(name)) {
+      await this.withLock(project, name, () => refreshCopy(this.ctx, project, req));
+      return;
+    }
+    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc, { copy: copyPlanner(this.ctx) }));
   }
 
   async update(project: string, name: string, put: Partial<InstancePut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {
@@ -141,8 +241,19 @@ export class InstanceService {
     await this.withLock(project, name, () => deleteInstanceNow(this.ctx, project, name, lc));
   }
 
+  /** Stateful requests are refused before an operation exists, with criu's own reason. */
+  async precheckStateful(action: string): Promise<void> {
+    const criu = await criuStatus(this.ctx.runner);
+    if (!criu.ok) throw ApiError.badRequest(`Stateful ${action} needs CRIU: ${criu.reason}`);
+    throw ApiError.badRequest(`Stateful ${action} is not implemented by lodge`);
+  }
+
   async changeState(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
-    if (req.stateful) throw ApiError.badRequest('Stateful start and stop need CRIU, which does not work on this host');
+    if (req.stateful) {
+      const criu = await criuStatus(this.ctx.runner);
+      if (!criu.ok) throw ApiError.badRequest(`Stateful ${req.action} needs CRIU: ${criu.reason}`);
+      throw ApiError.badRequest(`Stateful ${req.action} is not implemented by lodge`);
+    }
     await this.withLock(project, name, async () => {
       switch (req.action) {
         case 'start':
@@ -202,6 +313,24 @@ export class InstanceService {
     const profiles = (await this.ctx.profiles.records(tx, project, view.rec.profiles)).map((p) => (p.name === previous.name ? previous : p));
     const e = expand(profiles, view.rec);
     return { ...view, expandedConfig: e.config, expandedDevices: e.devices };
+  }
+
+  private scheduler?: InstanceScheduler;
+
+  /** Scheduled and expiring snapshots; LXD's scheduled snapshots carry no requestor. */
+  startScheduler(): void {
+    this.scheduler = new InstanceScheduler(this.ctx, {
+      snapshot: async (project, name) => {
+        await this.createSnapshot(project, name, {}, {});
+      },
+      deleteSnapshot: (project, name, snap) => this.deleteSnapshot(project, name, snap, {}),
+      deleteBackup: (project, name, backup) => this.deleteBackup(project, name, backup, {}),
+    });
+    this.scheduler.start();
+  }
+
+  stopScheduler(): void {
+    this.scheduler?.stop();
   }
 
   /** At daemon start: drop crash leftovers and stopped ephemeral instances, then autostart. */

@@ -1,6 +1,6 @@
 // Instance runtime state for the API: status, pid, processes, cpu, memory, disk, network.
-import { readFile } from 'node:fs/promises';
 import type { InstanceState, InstanceStateNetwork } from '@lodge/api';
+import { netInfo } from '../sys/helper.js';
 import type { InstanceContext } from './context.js';
 import type { RuntimeState } from './lxc/driver.js';
 import { statusCodes, type InstanceView } from './view.js';
@@ -31,34 +31,10 @@ export function forgetDiskUsage(project: string, name: string): void {
   diskCache.delete(`${project}/${name}`);
 }
 
-/** Interfaces of the container's network namespace, read from /proc/<pid>/net (no process spawned). */
-async function network(pid: number): Promise<Record<string, InstanceStateNetwork>> {
-  const dev = await readFile(`/proc/${pid}/net/dev`, 'utf8').catch(() => '');
-  const out: Record<string, InstanceStateNetwork> = {};
-  for (const line of dev.split('\n').slice(2)) {
-    const m = /^\s*([^:]+):\s*(.*)$/.exec(line);
-    if (!m?.[1]) continue;
-    const f = (m[2] ?? '').trim().split(/\s+/).map(Number);
-    out[m[1]] = {
-      addresses: [],
-      counters: {
-        bytes_received: f[0] ?? 0,
-        packets_received: f[1] ?? 0,
-        errors_received: f[2] ?? 0,
-        packets_dropped_inbound: f[3] ?? 0,
-        bytes_sent: f[8] ?? 0,
-        packets_sent: f[9] ?? 0,
-        errors_sent: f[10] ?? 0,
-        packets_dropped_outbound: f[11] ?? 0,
-      },
-      hwaddr: '',
-      host_name: '',
-      mtu: 0,
-      state: 'up',
-      type: m[1] === 'lo' ? 'loopback' : 'broadcast',
-    };
-  }
-  return out;
+/** Interfaces of running containers by init pid, in one helper run (netlink inside each network namespace). */
+export async function networksOf(pids: number[]): Promise<Map<number, Record<string, InstanceStateNetwork>>> {
+  if (pids.length === 0) return new Map();
+  return netInfo(pids).catch(() => new Map<number, Record<string, InstanceStateNetwork>>());
 }
 
 export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>, view: InstanceView) => Promise<Record<string, InstanceStateNetwork>>;
@@ -66,14 +42,19 @@ export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetw
 /** Later subsystems (managed networks) fill in addresses, MACs and host-side names. */
 export const networkReaders: NetworkReader[] = [];
 
-export async function instanceState(ctx: InstanceContext, view: InstanceView, rt: RuntimeState, opts: { waitForDisk: boolean }): Promise<InstanceState> {
+export async function instanceState(
+  ctx: InstanceContext,
+  view: InstanceView,
+  rt: RuntimeState,
+  opts: { waitForDisk: boolean; networks?: Map<number, Record<string, InstanceStateNetwork>> },
+): Promise<InstanceState> {
   const disk = await diskUsage(ctx, view, opts.waitForDisk);
   const diskMap: Record<string, { usage: number }> = disk === undefined ? {} : { root: { usage: disk } };
   if (rt.status === 'Stopped') {
     return { status: 'Stopped', status_code: statusCodes.Stopped!, disk: diskMap, memory: { usage: 0, usage_peak: 0, swap_usage: 0, swap_usage_peak: 0 }, network: null, pid: 0, processes: 0, cpu: { usage: 0 } };
   }
   const u = await ctx.lxc.usage(view.names.cgroupPayload);
-  let net = await network(rt.pid);
+  let net = (opts.networks ?? (await networksOf([rt.pid]))).get(rt.pid) ?? {};
   for (const r of networkReaders) net = await r(rt.pid, net, view);
   return {
     status: rt.status,

@@ -1,5 +1,5 @@
 // Host interfaces as LXD shows them: the unmanaged type of an interface, and the live state of any interface.
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type { NetworkState, NetworkStateAddress } from '@lodge/api';
 import type { AddrEntry, IpTool, LinkInfo } from './netlink.js';
 
@@ -65,7 +65,8 @@ export async function interfaceState(ip: IpTool, name: string): Promise<NetworkS
   if (link.linkinfo?.info_kind === 'bridge') {
     const d = (link.linkinfo as { info_data?: Record<string, unknown> }).info_data ?? {};
     state.bridge = {
-      id: String(d.bridge_id ?? ''),
+      // sysfs has LXD's form (8000.00163e000001); ip prints the MAC with colons.
+      id: (await readFile(`/sys/class/net/${name}/bridge/bridge_id`, 'utf8').catch(() => String(d.bridge_id ?? ''))).trim(),
       stp: Number(d.stp_state ?? 0) !== 0,
       forward_delay: Number(d.forward_delay ?? 0),
       vlan_default: Number(d.vlan_default_pvid ?? 1),

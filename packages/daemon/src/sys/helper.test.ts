@@ -2,7 +2,27 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { test } from 'node:test';
-import { attachArgs, exitStatus, FileError, fileArgs, helperPath, parseFileError, parseFileHeader, signalAttached } from './helper.js';
+import {
+  attachArgs,
+  cgroupSetArgs,
+  deviceRule,
+  exitStatus,
+  FileError,
+  fileArgs,
+  helperPath,
+  mountArgs,
+  netInfo,
+  netinfoArgs,
+  notifyArgs,
+  notifyHookCommand,
+  parseFileError,
+  parseFileHeader,
+  parseNetinfo,
+  signalAttached,
+  umountArgs,
+  umountFrom,
+} from './helper.js';
+import { RunError, type Runner } from './runner.js';
 
 const env = { LODGE_HELPER: '/opt/lodge-helper' };
 
@@ -94,6 +114,7 @@ test('parseFileError: the JSON line gives message, errno, code and HTTP status',
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EINVAL}}`, 1).status, 400);
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EEXIST}}`, 1).status, 500);
   assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.ENOTEMPTY}}`, 1).code, 'ENOTEMPTY');
+  assert.equal(parseFileError(`{"error":"x","errno":${constants.errno.EAGAIN}}`, 1).code, 'EAGAIN');
 });
 
 test('parseFileError: anything else still becomes a FileError (500) with the text', () => {
@@ -113,4 +134,125 @@ test('parseFileHeader: accepts the three types, refuses anything malformed', () 
   assert.throws(() => parseFileHeader('{"type":"file","uid":"0","gid":0,"mode":420,"size":0,"mtime":1}'), FileError);
   assert.throws(() => parseFileHeader('{"type":"directory","uid":0,"gid":0,"mode":420,"size":0,"mtime":1,"entries":[1]}'), FileError);
   assert.throws(() => parseFileHeader('not json'));
+});
+
+test('fileArgs: a range only for get, offset left out when 0', () => {
+  assert.deepEqual(fileArgs({ pid: 9 }, 'get', '/f', {}, { offset: 100, length: 10 }), ['file', '--pid', '9', 'get', '/f', '--offset', '100', '--length', '10']);
+  assert.deepEqual(fileArgs({ pid: 9 }, 'get', '/f', {}, { offset: 0 }), ['file', '--pid', '9', 'get', '/f']);
+  assert.deepEqual(fileArgs({ pid: 9 }, 'get', '/f', {}, { offset: 0, length: 0 }), ['file', '--pid', '9', 'get', '/f', '--length', '0']);
+  assert.throws(() => fileArgs({ pid: 9 }, 'stat', '/f', {}, { offset: 1 }), /only for get/);
+  assert.throws(() => fileArgs({ pid: 9 }, 'get', '/f', {}, { offset: -1 }), /invalid offset/);
+  assert.throws(() => fileArgs({ pid: 9 }, 'get', '/f', {}, { offset: 0, length: 1.5 }), /invalid length/);
+});
+
+test('mountArgs/umountArgs: flags in order; bad pids, sources and targets refused', () => {
+  assert.deepEqual(mountArgs(42, { source: '/srv/data', target: '/mnt/data' }), ['mount', '--pid', '42', '--source', '/srv/data', '--target', '/mnt/data']);
+  assert.deepEqual(mountArgs(42, { source: '/s', target: '/t', readonly: true, recursive: true, shift: true, propagation: 'rslave' }), [
+    'mount', '--pid', '42', '--source', '/s', '--target', '/t', '--readonly', '--recursive', '--shift', '--propagation', 'rslave',
+  ]);
+  assert.deepEqual(umountArgs(42, '/mnt/data'), ['umount', '--pid', '42', '--target', '/mnt/data']);
+  assert.throws(() => mountArgs(1, { source: '/s', target: '/t' }), /invalid pid/);
+  assert.throws(() => mountArgs(42, { source: 'rel', target: '/t' }), /source must be an absolute/);
+  assert.throws(() => mountArgs(42, { source: '/s', target: 't' }), /target must be absolute/);
+  assert.throws(() => mountArgs(42, { source: '/s', target: '/a/../b' }), /may not contain/);
+  assert.throws(() => mountArgs(42, { source: '/s', target: '/./' }), /container root/);
+  assert.throws(() => mountArgs(42, { source: '/s\0', target: '/t' }), /NUL/);
+  assert.throws(() => mountArgs(42, { source: '/s', target: '/t', propagation: 'bogus' as 'private' }), /invalid propagation/);
+  assert.throws(() => umountArgs(42, '/'), /container root/);
+});
+
+/** A runner whose run() fails like the helper with the given stderr (or succeeds with stdout). */
+function fakeRunner(result: { stdout?: string; stderr?: string; code?: number }, calls: string[][] = []): Runner {
+  return {
+    run: async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      if (result.code) throw new RunError(cmd, result.code, '', result.stderr ?? '');
+      return { code: 0, stdout: result.stdout ?? '', stderr: '' };
+    },
+    spawn: () => {
+      throw new Error('not used');
+    },
+  };
+}
+
+test('umountFrom: true when removed, false when nothing was mounted, errors otherwise', async () => {
+  const calls: string[][] = [];
+  assert.equal(await umountFrom(7, '/m', { runner: fakeRunner({}, calls), env }), true);
+  assert.deepEqual(calls, [['/opt/lodge-helper', 'umount', '--pid', '7', '--target', '/m']]);
+  const notMounted = '{"error":"umount /m: not a mount point","errno":22}';
+  assert.equal(await umountFrom(7, '/m', { runner: fakeRunner({ code: 1, stderr: notMounted }), env }), false);
+  const gone = '{"error":"open /m: No such file or directory","errno":2}';
+  assert.equal(await umountFrom(7, '/m', { runner: fakeRunner({ code: 1, stderr: gone }), env }), false);
+  const other = `{"error":"umount /m: Device or resource busy","errno":${constants.errno.EBUSY}}`;
+  await assert.rejects(umountFrom(7, '/m', { runner: fakeRunner({ code: 1, stderr: other }), env }), (e: FileError) => e.code === 'EBUSY');
+});
+
+test('deviceRule and cgroupSetArgs', () => {
+  assert.equal(deviceRule('c', 10, 200), 'c 10:200 rwm');
+  assert.equal(deviceRule('b', 8, '*', 'rw'), 'b 8:* rw');
+  assert.throws(() => deviceRule('c', -1, 0), /invalid device number/);
+  assert.throws(() => deviceRule('c', 1, 3, 'x'), /invalid access/);
+  assert.deepEqual(cgroupSetArgs('/var/lib/lodge/containers', 'c1', 'devices.allow', 'c 1:3 rwm'), [
+    'cgroup-set', '--lxcpath', '/var/lib/lodge/containers', '--name', 'c1', 'devices.allow', 'c 1:3 rwm',
+  ]);
+  assert.throws(() => cgroupSetArgs('/p', 'c1', '../x', 'v'), /invalid cgroup key/);
+  assert.throws(() => cgroupSetArgs('/p', 'c1', 'devices.allow', '--name'), /invalid cgroup value/);
+  assert.throws(() => cgroupSetArgs('/p', '', 'devices.allow', 'a'), /empty name/);
+});
+
+const lo = {
+  addresses: [{ family: 'inet', address: '127.0.0.1', netmask: '8', scope: 'local' }],
+  counters: {
+    bytes_received: 1, bytes_sent: 2, packets_received: 3, packets_sent: 4, errors_received: 0, errors_sent: 0, packets_dropped_outbound: 0, packets_dropped_inbound: 0,
+  },
+  hwaddr: '',
+  host_name: '',
+  mtu: 65536,
+  state: 'up',
+  type: 'loopback',
+};
+
+test('netinfoArgs and parseNetinfo: one pid is bare, several are keyed by pid; duplicates merged', () => {
+  assert.deepEqual(netinfoArgs([5, 6, 5]), ['netinfo', '--pid', '5', '--pid', '6']);
+  assert.throws(() => netinfoArgs([]), /no pid/);
+  assert.throws(() => netinfoArgs([1]), /invalid pid/);
+  const one = parseNetinfo(JSON.stringify({ lo }), [5, 5]);
+  assert.deepEqual([...one.keys()], [5]);
+  assert.deepEqual(one.get(5), { lo });
+  const many = parseNetinfo(JSON.stringify({ 5: { lo }, 6: {}, 99: { lo } }), [5, 6, 7]);
+  assert.deepEqual([...many.keys()].sort(), [5, 6]); // 7 failed (left out), 99 was not asked
+  assert.deepEqual(many.get(6), {});
+  assert.throws(() => parseNetinfo('{"lo":{"addresses":"x"}}', [5]), FileError);
+  assert.throws(() => parseNetinfo(JSON.stringify({ lo: { ...lo, counters: { bytes_received: '1' } } }), [5]), FileError);
+  assert.throws(() => parseNetinfo('nope', [5]), /not JSON/);
+  assert.throws(() => parseNetinfo('[]', [5, 6]), FileError);
+});
+
+test('netInfo: no pid, no process; a single failed pid gives an empty map', async () => {
+  const calls: string[][] = [];
+  assert.equal((await netInfo([], { runner: fakeRunner({}, calls), env })).size, 0);
+  assert.equal(calls.length, 0);
+  const gone = '{"error":"pid 5: open the network namespace: No such process","errno":3}';
+  assert.equal((await netInfo([5], { runner: fakeRunner({ code: 1, stderr: gone }), env })).size, 0);
+  assert.deepEqual((await netInfo([5, 6], { runner: fakeRunner({ stdout: JSON.stringify({ 6: { lo } }) }, calls), env })).get(6), { lo });
+  assert.deepEqual(calls[0], ['/opt/lodge-helper', 'netinfo', '--pid', '5', '--pid', '6']);
+});
+
+test('notifyArgs and the post-stop hook command line', () => {
+  assert.deepEqual(notifyArgs({ socket: '/var/lib/lodge/unix.socket', url: '/internal/instances/default/c1/stopped', envQuery: { LXC_TARGET: 'target' } }), [
+    'notify', '--socket', '/var/lib/lodge/unix.socket', '--url', '/internal/instances/default/c1/stopped', '--env-query', 'LXC_TARGET=target',
+  ]);
+  assert.deepEqual(notifyArgs({ socket: '/s', url: '/u?a=b', method: 'POST', timeoutMs: 500, bestEffort: true }), [
+    'notify', '--socket', '/s', '--url', '/u?a=b', '--method', 'POST', '--timeout-ms', '500', '--best-effort',
+  ]);
+  assert.throws(() => notifyArgs({ socket: '/s', url: 'relative' }), /invalid url/);
+  assert.throws(() => notifyArgs({ socket: '/s', url: '/a b' }), /invalid url/);
+  assert.throws(() => notifyArgs({ socket: '/s', url: '/a\r\nX: y' }), /invalid url/);
+  assert.throws(() => notifyArgs({ socket: '/s', url: '/u', method: 'GET /x' }), /invalid method/);
+  assert.throws(() => notifyArgs({ socket: '/s', url: '/u', timeoutMs: 0 }), /invalid timeout/);
+  assert.throws(() => notifyArgs({ socket: '/s', url: '/u', envQuery: { 'A-B': 'x' } }), /invalid env query/);
+  assert.equal(
+    notifyHookCommand({ socket: "/tmp/it's here/unix.socket", url: '/internal/x', envQuery: { LXC_TARGET: 'target' } }, env),
+    "/opt/lodge-helper notify --socket '/tmp/it'\\''s here/unix.socket' --url /internal/x --env-query LXC_TARGET=target",
+  );
 });

@@ -1,6 +1,8 @@
 // lodge-helper: the native helper (packages/daemon/native) for what Node cannot do itself:
-// exec in a container with a cwd, uid/gid and a clean environment, and file operations that
-// always resolve inside a container's root filesystem. See packages/daemon/native/README.md.
+// exec in a container with a cwd, uid/gid and a clean environment, file operations that always
+// resolve inside a container's root filesystem, mount hotplug, cgroup device rules, network
+// state, and the LXC hook notification. See packages/daemon/native/README.md.
+import type { InstanceStateNetwork } from '@lodge/api';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -145,7 +147,9 @@ export interface HelperOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+// The first name of a number wins: EAGAIN (not EWOULDBLOCK), ENOTSUP, EDEADLK.
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
 
 /** A failed file operation, with the errno the helper reported (0 when it did not say). */
 export class FileError extends Error {
@@ -214,8 +218,19 @@ export function parseFileHeader(line: string): FileHeader {
   return v as FileHeader;
 }
 
+/** A byte range of a regular file for `get` (HTTP Range); the header keeps the whole size. */
+export interface FileRange {
+  offset: number;
+  /** Bytes from offset; to the end when left out. */
+  length?: number;
+}
+
+function checkCount(what: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw new RangeError(`invalid ${what}: ${v}`);
+}
+
 /** The argv of a file operation. */
-export function fileArgs(target: FileTarget, op: 'get' | 'stat' | 'put' | 'delete', path: string, opts: FilePutOptions = {}): string[] {
+export function fileArgs(target: FileTarget, op: 'get' | 'stat' | 'put' | 'delete', path: string, opts: FilePutOptions = {}, range?: FileRange): string[] {
   if (path === '') throw new RangeError('empty path');
   checkString('path', path);
   const args = ['file'];
@@ -227,6 +242,13 @@ export function fileArgs(target: FileTarget, op: 'get' | 'stat' | 'put' | 'delet
     args.push('--root', target.root);
   }
   args.push(op, path);
+  if (range) {
+    if (op !== 'get') throw new RangeError('a range is only for get');
+    checkCount('offset', range.offset);
+    checkCount('length', range.length);
+    if (range.offset > 0) args.push('--offset', String(range.offset));
+    if (range.length !== undefined) args.push('--length', String(range.length));
+  }
   if (op !== 'put') return args;
   args.push('--type', opts.type ?? 'file');
   checkId('uid', opts.uid);
@@ -257,9 +279,9 @@ function spawnHelper(args: string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe
   return (o.runner ?? defaultRunner).spawn(helperPath(o.env), args, { stdio });
 }
 
-async function runHelper(args: string[], o: HelperOptions): Promise<string> {
+async function runHelper(args: string[], o: HelperOptions, timeoutMs?: number): Promise<string> {
   try {
-    return (await (o.runner ?? defaultRunner).run(helperPath(o.env), args)).stdout;
+    return (await (o.runner ?? defaultRunner).run(helperPath(o.env), args, { timeoutMs })).stdout;
   } catch (e) {
     if (e instanceof RunError) throw parseFileError(e.stderr, e.code);
     throw e;
@@ -271,9 +293,9 @@ export async function fileStat(target: FileTarget, path: string, o: HelperOption
   return parseFileHeader((await runHelper(fileArgs(target, 'stat', path), o)).split('\n')[0] ?? '');
 }
 
-/** Reads a path: the header, plus the content of a regular file as a stream. */
-export function fileGet(target: FileTarget, path: string, o: HelperOptions = {}): Promise<FileGetResult> {
-  const args = fileArgs(target, 'get', path);
+/** Reads a path: the header, plus the content of a regular file (or of range of it) as a stream. */
+export function fileGet(target: FileTarget, path: string, o: HelperOptions & { range?: FileRange } = {}): Promise<FileGetResult> {
+  const args = fileArgs(target, 'get', path, {}, o.range);
   return new Promise((resolve, reject) => {
     const child = spawnHelper(args, ['ignore', 'pipe', 'pipe'], o);
     const stdout = child.stdout as Readable;
@@ -368,4 +390,244 @@ export function filePut(target: FileTarget, path: string, opts: FilePutOptions, 
 /** Removes a file, a symlink (not its target) or an empty directory. */
 export async function fileDelete(target: FileTarget, path: string, o: HelperOptions = {}): Promise<void> {
   await runHelper(fileArgs(target, 'delete', path), o);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mount hotplug (disk devices; unix-char/unix-block devices as a bind-mounted node) and cgroup
+
+/** Errors of the operations below are FileErrors too: message, errno, code, HTTP status. */
+export { FileError as HelperError };
+
+export type Propagation = 'private' | 'shared' | 'slave' | 'unbindable' | 'rprivate' | 'rshared' | 'rslave' | 'runbindable';
+const propagations: readonly string[] = ['private', 'shared', 'slave', 'unbindable', 'rprivate', 'rshared', 'rslave', 'runbindable'];
+
+export interface MountOptions {
+  /** Host path: a directory, a file, or a device node (made by the daemon with the owner and mode it wants). */
+  source: string;
+  /** Absolute path inside the container; created (as the container's root) when missing. */
+  target: string;
+  readonly?: boolean;
+  /** Take the mounts below the source too (rbind). */
+  recursive?: boolean;
+  /** Idmapped with the container's user namespace: host ids appear unshifted (0 is the container's root). */
+  shift?: boolean;
+  /** Default private. The container's copy never propagates back to the host: "shared" behaves as "slave" towards the host. */
+  propagation?: Propagation;
+}
+
+/** Mounts and umounts can block on a filesystem the container serves (FUSE): never wait forever. */
+const MOUNT_TIMEOUT_MS = 30_000;
+
+function checkPid(pid: number): void {
+  if (!(Number.isInteger(pid) && pid > 1 && pid <= 0x7fffffff)) throw new RangeError(`invalid pid: ${pid}`);
+}
+
+function checkTarget(target: string): void {
+  checkString('target', target);
+  if (!target.startsWith('/')) throw new RangeError(`target must be absolute: ${target}`);
+  if (target.split('/').includes('..')) throw new RangeError(`target may not contain "..": ${target}`);
+  if (target.split('/').every((c) => c === '' || c === '.')) throw new RangeError('target may not be the container root');
+}
+
+export function mountArgs(pid: number, o: MountOptions): string[] {
+  checkPid(pid);
+  checkString('source', o.source);
+  if (!o.source.startsWith('/')) throw new RangeError(`source must be an absolute host path: ${o.source}`);
+  checkTarget(o.target);
+  const args = ['mount', '--pid', String(pid), '--source', o.source, '--target', o.target];
+  if (o.readonly) args.push('--readonly');
+  if (o.recursive) args.push('--recursive');
+  if (o.shift) args.push('--shift');
+  if (o.propagation !== undefined) {
+    if (!propagations.includes(o.propagation)) throw new RangeError(`invalid propagation: ${String(o.propagation)}`);
+    args.push('--propagation', o.propagation);
+  }
+  return args;
+}
+
+export function umountArgs(pid: number, target: string): string[] {
+  checkPid(pid);
+  checkTarget(target);
+  return ['umount', '--pid', String(pid), '--target', target];
+}
+
+/** Hot-plugs a host path into the running container whose init is pid (see native/README.md for the guarantees). */
+export async function mountInto(pid: number, o: MountOptions, h: HelperOptions = {}): Promise<void> {
+  await runHelper(mountArgs(pid, o), h, MOUNT_TIMEOUT_MS);
+}
+
+/**
+ * Removes what mountInto put at target. Resolves false when nothing is mounted there (already
+ * removed, or the path is gone), like LXD, which ignores those cases.
+ */
+export async function umountFrom(pid: number, target: string, h: HelperOptions = {}): Promise<boolean> {
+  try {
+    await runHelper(umountArgs(pid, target), h, MOUNT_TIMEOUT_MS);
+    return true;
+  } catch (e) {
+    if (e instanceof FileError && (e.code === 'EINVAL' || e.code === 'ENOENT') && /not a mount point|No such file/.test(e.message)) return false;
+    throw e;
+  }
+}
+
+/** A cgroup device rule ("c 10:200 rwm"); "*" for any major or minor. */
+export function deviceRule(kind: 'c' | 'b', major: number | '*', minor: number | '*', access = 'rwm'): string {
+  const num = (v: number | '*'): string => {
+    if (v !== '*' && !(Number.isInteger(v) && v >= 0 && v < 2 ** 20)) throw new RangeError(`invalid device number: ${v}`);
+    return String(v);
+  };
+  if (!/^[rwm]{1,3}$/.test(access)) throw new RangeError(`invalid access: ${access}`);
+  return `${kind} ${num(major)}:${num(minor)} ${access}`;
+}
+
+export function cgroupSetArgs(lxcpath: string, name: string, key: string, value: string): string[] {
+  for (const [what, v] of [['lxcpath', lxcpath], ['name', name], ['key', key], ['value', value]] as const) {
+    checkString(what, v);
+    if (v === '') throw new RangeError(`empty ${what}`);
+  }
+  if (!/^[a-z0-9_]+\.[a-z0-9_.]+$/.test(key)) throw new RangeError(`invalid cgroup key: ${key}`);
+  if (value.startsWith('--')) throw new RangeError(`invalid cgroup value: ${value}`);
+  return ['cgroup-set', '--lxcpath', lxcpath, '--name', name, key, value];
+}
+
+/**
+ * One cgroup setting of a running container through liblxc, for device rules: cgroupSet(p, n,
+ * 'devices.allow', deviceRule('c', 10, 200)) before hot-plugging a node ('devices.deny' when it
+ * goes). Works on cgroup1 (devices.allow file) and cgroup2 (liblxc updates the BPF program).
+ */
+export async function cgroupSet(lxcpath: string, name: string, key: string, value: string, h: HelperOptions = {}): Promise<void> {
+  await runHelper(cgroupSetArgs(lxcpath, name, key, value), h, MOUNT_TIMEOUT_MS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network state
+
+export function netinfoArgs(pids: number[]): string[] {
+  const unique = [...new Set(pids)];
+  if (unique.length === 0) throw new RangeError('no pid');
+  const args = ['netinfo'];
+  for (const pid of unique) {
+    checkPid(pid);
+    args.push('--pid', String(pid));
+  }
+  return args;
+}
+
+function isNetwork(v: unknown): v is InstanceStateNetwork {
+  if (!v || typeof v !== 'object') return false;
+  const n = v as Partial<InstanceStateNetwork>;
+  return (
+    Array.isArray(n.addresses) &&
+    n.addresses.every((a) => a && typeof a.family === 'string' && typeof a.address === 'string' && typeof a.netmask === 'string' && typeof a.scope === 'string') &&
+    !!n.counters &&
+    typeof n.counters === 'object' &&
+    Object.values(n.counters).every((c) => typeof c === 'number') &&
+    typeof n.hwaddr === 'string' &&
+    typeof n.host_name === 'string' &&
+    typeof n.mtu === 'number' &&
+    typeof n.state === 'string' &&
+    typeof n.type === 'string'
+  );
+}
+
+function checkNetworks(v: unknown): Record<string, InstanceStateNetwork> {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every(isNetwork)) throw new FileError('lodge-helper netinfo: unexpected output', 0);
+  return v as Record<string, InstanceStateNetwork>;
+}
+
+/** Parses netinfo's stdout for the pids asked (one pid: the bare interface map; several: keyed by pid). */
+export function parseNetinfo(stdout: string, pids: number[]): Map<number, Record<string, InstanceStateNetwork>> {
+  const unique = [...new Set(pids)];
+  let v: unknown;
+  try {
+    v = JSON.parse(stdout);
+  } catch {
+    throw new FileError(`lodge-helper netinfo: not JSON: ${stdout.slice(0, 200)}`, 0);
+  }
+  const out = new Map<number, Record<string, InstanceStateNetwork>>();
+  if (unique.length === 1) {
+    out.set(unique[0]!, checkNetworks(v));
+    return out;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new FileError('lodge-helper netinfo: unexpected output', 0);
+  for (const [k, nets] of Object.entries(v)) {
+    const pid = Number(k);
+    if (unique.includes(pid)) out.set(pid, checkNetworks(nets));
+  }
+  return out;
+}
+
+/**
+ * The interfaces of running containers (by init pid) as LXD's state.network, in one helper
+ * process however many pids (host_name is left "" for the caller to fill from volatile
+ * config). Pids that could not be read (stopped meanwhile, not a container) are left out.
+ */
+export async function netInfo(pids: number[], h: HelperOptions = {}): Promise<Map<number, Record<string, InstanceStateNetwork>>> {
+  if (pids.length === 0) return new Map();
+  try {
+    return parseNetinfo(await runHelper(netinfoArgs(pids), h, 10_000), pids);
+  } catch (e) {
+    // One pid reports its failure as the exit status; several leave failures out.
+    if (e instanceof FileError && new Set(pids).size === 1 && e.errno !== 0) return new Map();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LXC hook notification
+
+export interface NotifyOptions {
+  /** The daemon's unix socket. */
+  socket: string;
+  /** Absolute request path with an optional query, e.g. /internal/instances/p/c1/stopped. */
+  url: string;
+  /** Environment variables the hook adds as query parameters: { LXC_TARGET: 'target' }. */
+  envQuery?: Record<string, string>;
+  method?: string;
+  /** Whole-request deadline; default 2000. */
+  timeoutMs?: number;
+  /** Exit 0 even when the daemon could not be told (so LXC still reboots a container while the daemon is down). */
+  bestEffort?: boolean;
+}
+
+export function notifyArgs(o: NotifyOptions): string[] {
+  checkString('socket', o.socket);
+  checkString('url', o.url);
+  if (!o.socket) throw new RangeError('empty socket');
+  if (!/^\/[\x21-\x7e]*$/.test(o.url)) throw new RangeError(`invalid url: ${o.url}`);
+  const args = ['notify', '--socket', o.socket, '--url', o.url];
+  if (o.method !== undefined) {
+    if (!/^[A-Za-z]+$/.test(o.method)) throw new RangeError(`invalid method: ${o.method}`);
+    args.push('--method', o.method);
+  }
+  if (o.timeoutMs !== undefined) {
+    if (!(Number.isInteger(o.timeoutMs) && o.timeoutMs > 0 && o.timeoutMs <= 600_000)) throw new RangeError(`invalid timeout: ${o.timeoutMs}`);
+    args.push('--timeout-ms', String(o.timeoutMs));
+  }
+  for (const [env, param] of Object.entries(o.envQuery ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env) || param === '' || param.includes('\0')) throw new RangeError(`invalid env query ${env}=${param}`);
+    args.push('--env-query', `${env}=${param}`);
+  }
+  if (o.bestEffort) args.push('--best-effort');
+  return args;
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The lxc.hook.post-stop value (LXC runs hooks through /bin/sh): the helper tells the daemon
+ * synchronously in a few milliseconds and gives up after timeoutMs, so lxc-stop never hangs.
+ */
+export function notifyHookCommand(o: NotifyOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const line = [helperPath(env), ...notifyArgs(o)].map(shellQuote).join(' ');
+  if (/[\n\r]/.test(line)) throw new RangeError('newline in hook command');
+  return line;
+}
+
+/** rsync's remote shell (-e) for migration: the helper bridges rsync's stdio to the daemon's abstract socket. */
+export function netcatShell(socket: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^@[A-Za-z0-9/_.-]+$/.test(socket)) throw new RangeError(`invalid abstract socket name: ${socket}`);
+  return `${helperPath(env)} netcat ${socket}`;
 }

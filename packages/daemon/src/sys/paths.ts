@@ -59,6 +59,10 @@ export class Paths {
   imageRootfs(fingerprint: string): string {
     return join(this.images, `${fingerprint}.rootfs`);
   }
+  /** Backups of one instance ("<project>_<name>"). */
+  instanceBackups(scope: string): string {
+    return join(this.backups, 'instances', scope);
+  }
   seccompProfile(lxcName: string): string {
     return join(this.dir, 'security', 'seccomp', lxcName);
   }
