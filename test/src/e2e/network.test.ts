@@ -1,5 +1,7 @@
 // Managed networks end to end, inside a private network namespace: bridge, dnsmasq, nftables, DHCP into a container.
 import assert from 'node:assert/strict';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
@@ -111,7 +113,12 @@ test('a daemon restart, and a crash, leave the network up and restore what is mi
   process.kill(pid!, 'SIGKILL');
   await ns.exec('ip', ['link', 'del', 'lbr2']);
   assert.notEqual((await ns.exec('busybox', ['ping', '-c', '1', '-W', '1', addr], { allowFail: true })).code, 0);
+  // Leftovers of a create that crashed before its record was written are removed.
+  await ns.exec('ip', ['link', 'add', 'ghost0', 'type', 'bridge']);
+  await mkdir(join(d.dir, 'networks', 'ghost0'));
   await d.start();
+  assert.equal(await bridgeAddrs(ns, 'ghost0'), undefined);
+  assert.deepEqual(await readdir(join(d.dir, 'networks')), ['lbr2']);
   assert.deepEqual((await bridgeAddrs(ns, 'lbr2'))?.sort(), ['10.78.0.1/24', 'fd42:78::1/64']);
   assert.equal((await dnsmasqPids(ns, 'lbr2')).length, 1);
   assert.match((await ruleset(ns, 'lbr2')) ?? '', /masquerade/);

@@ -327,6 +327,14 @@ export class NetworkService {
 
   /** Brings every managed network back (bridge, addresses, rules; dnsmasq kept if it still runs as configured). */
   async startup(): Promise<void> {
+    const known = (await this.records()).map((r) => r.name);
+    for (const driver of Object.values(this.drivers)) {
+      const swept = await driver.sweep?.(known).catch((e: Error) => {
+        this.log.warn('Failed to remove leftovers of a network', { err: e.message });
+        return [];
+      });
+      for (const name of swept ?? []) this.log.warn('Removed the leftovers of a network that has no record', { network: name });
+    }
     for (const rec of await this.records()) {
       const driver = this.driver(rec.type);
       await this.lock

@@ -204,6 +204,12 @@ export class BridgeDriver implements NetworkDriver {
     }
   }
 
+  async sweep(known: string[]): Promise<string[]> {
+    const left = (await readdir(this.o.networksDir).catch(() => [] as string[])).filter((n) => !known.includes(n));
+    for (const name of left) await this.delete(name);
+    return left;
+  }
+
   async attach(name: string, interfaces: string[]): Promise<void> {
     for (const iface of interfaces) {
       const link = await this.ip.link(iface);

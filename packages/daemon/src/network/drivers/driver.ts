@@ -37,6 +37,8 @@ export interface NetworkDriver {
   leases(name: string): Promise<Lease[]>;
   /** The static DHCP/DNS entries (file name -> dhcp-host line) of the nics on this network. */
   setStaticHosts(name: string, config: Record<string, string>, hosts: Map<string, string>): Promise<void>;
+  /** Removes what a crash in the middle of a create or delete left of networks that have no record; optional. */
+  sweep?(known: string[]): Promise<string[]>;
   /** Puts existing host-side nic interfaces back on the network (after the bridge was recreated); optional. */
   attach?(name: string, interfaces: string[]): Promise<void>;
   /** Whether the running parts match what start() makes (bridge, dnsmasq, rules), for status. */
