@@ -186,3 +186,23 @@ test('macvlan networks, network updates, renames, state, and host interfaces in 
   const busy = await d.lxc(['network', 'rename', 'mv0', 'mv9'], { allowFail: true });
   assert.match(busy.stderr, /in use/);
 });
+
+test('pylxd manages networks through the same API', async (t) => {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync('/usr/lib/python3/dist-packages/pylxd')) return t.skip('python3-pylxd is not installed');
+  const { d } = await startNetDaemon(t);
+  const py = `
+import pylxd
+c = pylxd.Client()
+n = c.networks.create('py0', type='bridge', config={'ipv4.address': '10.93.0.1/24', 'ipv6.address': 'none'})
+n.config['ipv4.nat'] = 'true'
+n.save()
+got = c.networks.get('py0')
+print(got.type, got.managed, got.config['ipv4.address'], got.config['ipv4.nat'], c.networks.exists('py0'))
+got.delete()
+print(c.networks.exists('py0'))
+`;
+  const { run } = await import('../helpers/run.js');
+  const r = await run('/usr/bin/python3', ['-c', py], { env: d.env });
+  assert.equal(r.stdout, 'bridge True 10.93.0.1/24 true True\nFalse\n');
+});
