@@ -171,4 +171,10 @@ test('bad network configs get 400 and leave no bridge, process or rule behind', 
   const update = await d.lxc(['network', 'set', 'lbr3', 'ipv4.address', '10.79.0.1/40'], { allowFail: true });
   assert.notEqual(update.code, 0);
   assert.deepEqual(await bridgeAddrs(ns, 'lbr3'), ['10.79.0.1/24']);
+  // An update dnsmasq refuses is rolled back: the old config runs again and stays recorded.
+  const broken = await d.lxc(['network', 'set', 'lbr3', 'ipv4.address=10.89.0.1/24', 'raw.dnsmasq=no-such-dnsmasq-option'], { allowFail: true });
+  assert.match(broken.stderr, /DNS and DHCP/);
+  assert.deepEqual(await bridgeAddrs(ns, 'lbr3'), ['10.79.0.1/24']);
+  assert.equal((await dnsmasqPids(ns, 'lbr3')).length, 1);
+  assert.equal((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr3')).config['raw.dnsmasq'], undefined);
 });

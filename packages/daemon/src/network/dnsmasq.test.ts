@@ -79,6 +79,7 @@ test('static host lines carry the MAC, static addresses and the DNS name as LXD 
   assert.equal(hostsLine({ 'dns.mode': 'dynamic' }, '00:16:3e:aa:bb:cc', undefined, undefined, 'c1'), undefined);
   assert.equal(hostsLine({ 'dns.mode': 'none' }, '00:16:3e:aa:bb:cc', '10.0.0.5', undefined, 'c1'), '00:16:3e:aa:bb:cc,10.0.0.5\n');
   assert.equal(staticFileName('default', 'c1', 'eth0'), 'default_c1.eth0');
+  assert.equal(staticFileName('default', 'c1', '../../x/y'), 'default_c1...-..-x-y');
   assert.equal(dnsName('default', 'c1'), 'c1');
   assert.equal(dnsName('p1', 'c1'), 'c1.p1');
 });

@@ -91,7 +91,8 @@ export function dnsmasqArgs(bridge: string, config: Record<string, string>, file
 
 /** The file name of a nic's static entry in the hosts directory (LXD: project_instance.device). */
 export function staticFileName(project: string, instance: string, device: string): string {
-  return `${project}_${instance}.${device}`;
+  // Device names may contain "/", which must not reach the path.
+  return `${project}_${instance}.${device.replace(/[^A-Za-z0-9_.:-]/g, '-')}`;
 }
 
 /** The DNS name of an instance (LXD: the name, or name.project outside the default project). */
