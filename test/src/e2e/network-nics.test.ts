@@ -129,6 +129,15 @@ test('nics hot-plug into a running container; addresses and limits change live',
   await d.lxc(['stop', 'c1', '--force']);
   assert.equal(await link(ns, p2pHost), undefined);
   assert.equal((await d.client.get<{ config: Record<string, string> }>('/1.0/instances/c1')).config['volatile.p0.host_name'], undefined);
+
+  // Static DHCP/DNS entries follow the instance: renamed, then gone with it.
+  const { readdir } = await import('node:fs/promises');
+  const hostsDir = `${d.dir}/networks/lbr5/dnsmasq.hosts`;
+  assert.deepEqual(await readdir(hostsDir), ['default_c1.eth0']);
+  await d.lxc(['rename', 'c1', 'c9']);
+  await waitFor('the renamed entry', async () => ((await readdir(hostsDir)).join() === 'default_c9.eth0' ? true : undefined));
+  await d.lxc(['delete', 'c9']);
+  await waitFor('no entries', async () => ((await readdir(hostsDir)).length === 0 ? true : undefined));
 });
 
 test('macvlan networks, network updates, renames, state, and host interfaces in the list', async (t) => {
