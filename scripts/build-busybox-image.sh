@@ -42,7 +42,8 @@ cat > "$root"/etc/init.d/rcS <<'R'
 ip link set lo up 2>/dev/null
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
-  udhcpc -b -i eth0 -s /etc/udhcpc.script -q -t 10 >/dev/null 2>&1 &
+  # Stays in the background and renews its lease, as a distribution's DHCP client does.
+  udhcpc -b -i eth0 -s /etc/udhcpc.script -t 10 >/dev/null 2>&1 &
 fi
 R
 chmod 755 "$root"/etc/init.d/rcS

@@ -36,6 +36,10 @@ export interface NetworkState {
     bytes_sent: number;
     packets_received: number;
     packets_sent: number;
+    errors_received?: number;
+    errors_sent?: number;
+    packets_dropped_outbound?: number;
+    packets_dropped_inbound?: number;
   };
   hwaddr: string;
   mtu: number;

@@ -17,6 +17,13 @@ import { hookCommand } from './instance/hook.js';
 import { LxcDriver } from './instance/lxc/driver.js';
 import { InstanceService } from './instance/service.js';
 import { MigrationService } from './migration/service.js';
+import { checkNics, nicHotplug, nicStateReader } from './instance/nic.js';
+import { networkReaders } from './instance/state.js';
+import { BridgeDriver } from './network/drivers/bridge.js';
+import { MacvlanDriver } from './network/drivers/macvlan.js';
+import { dnsmasqUser } from './network/dnsmasq.js';
+import { NicHost } from './network/nic-host.js';
+import { NetworkService } from './network/service.js';
 import { onlineCpus } from './sys/cgroup.js';
 import { rootSubRanges } from './sys/idmap.js';
 import { OperationRegistry } from './operations/registry.js';
@@ -37,6 +44,7 @@ import { Paths } from './sys/paths.js';
 import { ProcessRunner } from './sys/runner.js';
 import { acquirePidFile } from './sys/pidfile.js';
 import { untraversableParents } from './sys/fs.js';
+import { isTrue } from './config/validators.js';
 
 export interface DaemonOptions {
   dir: string;
@@ -106,6 +114,10 @@ export class Daemon {
       tokenExpiry: async () => (await server.config())['core.remote_token_expiry'],
     });
     const daemonId = await this.daemonId(store);
+    const networks = new NetworkService(store, events, log, runner, profiles, {
+      bridge: new BridgeDriver({ runner, networksDir: paths.networks, logsDir: paths.logs, macSeed: daemonId, debug: this.opts.debug, ...(await dnsmasqUser()) }),
+      macvlan: new MacvlanDriver(runner),
+    });
     const lxc = new LxcDriver(runner, paths.containers);
     const instances = new InstanceService({
       store,
@@ -122,7 +134,11 @@ export class Daemon {
       subids: await rootSubRanges(),
       daemonId,
       hookCommand: (project, name) => hookCommand(paths.dir, project, name),
+      networks,
     });
+    instances.devices.register('nic', nicHotplug(instances.ctx));
+    networkReaders.push(nicStateReader());
+    profiles.addDeviceCheck((tx, devices) => checkNics(instances.ctx, tx, devices));
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const migration = new MigrationService(instances.ctx, instances, () => server.certificate);
     const state: State = {
@@ -143,12 +159,14 @@ export class Daemon {
       migration,
       trust,
       enrollment,
+      networks,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),
     };
     this.state = state;
     await projects.ensureDefault();
     const pool = await pools.ensureDefault();
     await profiles.ensureDefault(pool);
+    await this.startNetworks(networks, store, runner);
     await this.cleanTemporaryUploads(paths);
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
@@ -199,6 +217,14 @@ export class Daemon {
     });
     const address = (await state.server.config())[key];
     if (address) await https.set(address).catch((e: Error) => state.log.error('Cannot listen on HTTPS, skipping', { address, err: e.message }));
+  }
+
+  /** Managed networks come back before the API (containers may need them); lodgebr0 on the first start. */
+  private async startNetworks(networks: NetworkService, store: Store, runner: ProcessRunner): Promise<void> {
+    await networks.startup();
+    await new NicHost(runner).sweepIfbs().catch(() => undefined);
+    const key = (await store.read((tx) => tx.serverConfig()))['lodge.default_network'];
+    if (this.opts.defaultNetwork && (key === undefined || isTrue(key))) await networks.ensureDefault();
   }
 
   private async daemonId(store: Store): Promise<string> {

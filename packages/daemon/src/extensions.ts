@@ -57,6 +57,23 @@ const instances = [
   'instance_bulk_state_change',
 ];
 
+const networks = [
+  'network',
+  'network_state',
+  'network_leases',
+  'network_routes',
+  'network_dhcp_expiry',
+  'network_hwaddr',
+  'network_dhcp_gateway',
+  'network_nat_order',
+  'network_nat_address',
+  'network_dns_search',
+  'network_type_macvlan',
+  'network_counters_errors_dropped',
+  'network_leases_location',
+  'instance_nic_network',
+];
+
 const backups = ['container_backup', 'backup_compression', 'backup_compression_algorithm', 'backup_override_name', 'container_backup_override_pool'];
 
 const copies = ['container_push', 'container_push_target', 'container_stateless_copy', 'migration_progress', 'container_copy_project', 'container_incremental_copy', 'container_only_migration', 'instance_allow_inconsistent_copy'];
@@ -80,4 +97,5 @@ export const supportedExtensions: string[] = sortExtensions([
   ...backups,
   ...resources,
   ...trust,
+  ...networks,
 ]);

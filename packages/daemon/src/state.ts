@@ -6,6 +6,7 @@ import type { ImageImporter } from './images/importer.js';
 import type { ImageService } from './images/service.js';
 import type { InstanceService } from './instance/service.js';
 import type { MigrationService } from './migration/service.js';
+import type { NetworkService } from './network/service.js';
 import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
 import type { ProjectService } from './projects/service.js';
@@ -37,6 +38,7 @@ export interface State {
   readonly trust: TrustService;
   /** POST /1.0/certificates: adding trust by certificate, password or token. */
   readonly enrollment: Enrollment;
+  readonly networks: NetworkService;
   /** Asks the daemon to shut down (after the reply is sent). */
   requestShutdown(): void;
 }

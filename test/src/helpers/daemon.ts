@@ -11,6 +11,10 @@ import { run, type CmdOptions, type CmdResult } from './run.js';
 
 export interface DaemonOptions {
   args?: string[];
+  /** Command prefix lodged (and lxc-stop at cleanup) run under, e.g. nsenter into a test network namespace. */
+  wrap?: string[];
+  /** Let lodged create lodgebr0 (only inside a test network namespace). */
+  defaultNetwork?: boolean;
 }
 
 export class TestDaemon {
@@ -42,7 +46,11 @@ export class TestDaemon {
   }
 
   async start(): Promise<void> {
-    const proc = spawn(lodgedBin, ['--dir', this.dir, '--no-default-network', ...(this.opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A default network is only ever allowed inside a test namespace: it would create a bridge on the host.
+    if (this.opts.defaultNetwork && !this.opts.wrap) throw new Error('defaultNetwork needs a test network namespace (wrap)');
+    const args = ['--dir', this.dir, ...(this.opts.defaultNetwork ? [] : ['--no-default-network']), ...(this.opts.args ?? [])];
+    const [cmd, ...prefix] = [...(this.opts.wrap ?? []), lodgedBin];
+    const proc = spawn(cmd!, [...prefix, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     proc.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
     const ready = await run(lodgedBin, ['waitready', '--dir', this.dir, '--timeout', '30'], { allowFail: true });
@@ -52,7 +60,7 @@ export class TestDaemon {
   /** Clean shutdown through the API (as `lodged shutdown`). */
   async stop(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     await run(lodgedBin, ['shutdown', '--dir', this.dir], { allowFail: true });
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
@@ -62,7 +70,7 @@ export class TestDaemon {
   /** Simulates a crash: SIGKILL, no cleanup. */
   async kill9(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await exited;
@@ -91,10 +99,11 @@ export class TestDaemon {
 }
 
 /** Stops every container a test daemon left behind (they outlive the daemon by design). */
-async function stopContainers(dir: string): Promise<void> {
+export async function stopContainers(dir: string, wrap: string[] = []): Promise<void> {
   const lxcpath = join(dir, 'containers');
   const names = await readdir(lxcpath).catch(() => [] as string[]);
-  await Promise.all(names.map((n) => run('lxc-stop', ['-P', lxcpath, '-n', n, '-k'], { allowFail: true })));
+  const [cmd, ...prefix] = [...wrap, 'lxc-stop'];
+  await Promise.all(names.map((n) => run(cmd!, [...prefix, '-P', lxcpath, '-n', n, '-k'], { allowFail: true })));
 }
 
 /** Starts lodged in a fresh temp dir; stops it and its containers and removes the dir when the test ends. */
@@ -104,7 +113,7 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions = {}): Pro
   t.after(async () => {
     d.client.close();
     await d.stop();
-    await stopContainers(dir);
+    await stopContainers(dir, opts.wrap);
     await rm(dir, { recursive: true, force: true });
   });
   await d.start();

@@ -48,6 +48,13 @@ export interface PoolRecord {
   config: Record<string, string>;
 }
 
+export interface NetworkRecord {
+  name: string;
+  type: string;
+  description: string;
+  config: Record<string, string>;
+}
+
 export interface ServerConfigRecord {
   config: Record<string, string>;
 }

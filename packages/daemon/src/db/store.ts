@@ -2,7 +2,7 @@
 import { Collection } from './collection.js';
 import type { KvEngine } from './kv.js';
 import { migrations, schemaKey, schemaVersion } from './schema.js';
-import type { AliasRecord, BackupRecord, CertificateRecord, ImageRecord, InstanceRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
+import type { AliasRecord, BackupRecord, CertificateRecord, ImageRecord, InstanceRecord, NetworkRecord, PoolRecord, ProfileRecord, ProjectRecord, ServerConfigRecord, SnapshotRecord } from './records.js';
 import { Conflict, Txn } from './txn.js';
 
 /** Scope used for objects that belong to no project. */
@@ -15,6 +15,7 @@ export class Tx extends Txn {
   readonly aliases = new Collection<AliasRecord>(this, 'aliases', 'Image alias');
   readonly pools = new Collection<PoolRecord>(this, 'pools', 'Storage pool');
   readonly instances = new Collection<InstanceRecord>(this, 'instances', 'Instance');
+  readonly networks = new Collection<NetworkRecord>(this, 'networks', 'Network');
   /** Scoped by "<project>_<instance>" (neither name may contain "_"). */
   readonly snapshots = new Collection<SnapshotRecord>(this, 'snapshots', 'Snapshot');
   /** Scoped like snapshots. */

@@ -8,6 +8,7 @@ import { instanceRuntimeEndpoints } from './instance-runtime.js';
 import { instanceSnapshotEndpoints } from './instance-snapshots.js';
 import { instanceEndpoints } from './instances.js';
 import { internalEndpoints } from './internal.js';
+import { networkEndpoints } from './networks.js';
 import { imageAliasEndpoints } from './image-aliases.js';
 import { imageEndpoints } from './images.js';
 import { operationEndpoints } from './operations.js';
@@ -37,6 +38,7 @@ export const endpoints: Endpoint[] = withLegacyAliases([
   ...profileEndpoints,
   ...projectEndpoints,
   ...storagePoolEndpoints,
+  ...networkEndpoints,
   ...resourceEndpoints,
   ...instanceEndpoints,
   ...instanceRuntimeEndpoints,

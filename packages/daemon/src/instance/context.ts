@@ -11,6 +11,7 @@ import type { Runner } from '../sys/runner.js';
 import type { SubRange } from '../sys/idmap.js';
 import type { HostResources } from './lxc/limits.js';
 import type { LxcDriver } from './lxc/driver.js';
+import type { NicNetworks } from './nic.js';
 
 export interface InstanceContext {
   store: Store;
@@ -29,4 +30,6 @@ export interface InstanceContext {
   daemonId: string;
   /** Path of the hook program LXC runs after a container stops. */
   hookCommand: (project: string, name: string) => string | undefined;
+  /** Managed networks, for nic devices (absent: nics can only use nictype/parent). */
+  networks?: NicNetworks;
 }

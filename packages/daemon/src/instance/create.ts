@@ -17,6 +17,7 @@ import { Reverter } from '../util/reverter.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { checkDevices } from './devices.js';
+import { checkNics } from './nic.js';
 import { deleteAllSnapshots } from './snapshots.js';
 import { expand } from './expand.js';
 import { chooseIdmap } from './idmap.js';
@@ -129,6 +130,7 @@ export async function createInstance(
       validateDevices(expanded.devices);
       await checkPools(tx, expanded.devices);
       await checkDevices(expanded.devices);
+      await checkNics(ctx, tx, expanded.devices, { project, name });
       const pool = rootPool({ expandedDevices: expanded.devices });
       const idmap = await chooseIdmap(tx, ctx.subids, { project, name }, expanded.config);
       const rec: InstanceRecord = {

@@ -6,6 +6,8 @@ import type { InstanceView } from './view.js';
 export interface HotplugHandler {
   add(view: InstanceView, name: string, device: Record<string, string>, pid: number): Promise<void>;
   remove(view: InstanceView, name: string, device: Record<string, string>, pid: number): Promise<void>;
+  /** Changes a device in place; false when it must be removed and added again. */
+  update?(view: InstanceView, name: string, before: Record<string, string>, after: Record<string, string>, pid: number): Promise<boolean>;
 }
 
 export class HotplugRegistry {
@@ -26,6 +28,16 @@ export class HotplugRegistry {
   /** Removals first (a device that changed is removed, then added with its new settings). */
   async apply(view: InstanceView, added: Devices, removed: Devices, pid: number): Promise<void> {
     this.check(added, removed);
+    added = { ...added };
+    removed = { ...removed };
+    for (const [name, dev] of Object.entries(added)) {
+      const before = removed[name];
+      const handler = this.handlers.get(dev.type ?? '');
+      if (before && before.type === dev.type && handler?.update && (await handler.update(view, name, before, dev, pid))) {
+        delete added[name];
+        delete removed[name];
+      }
+    }
     for (const [name, dev] of Object.entries(removed)) if (dev.type !== 'none') await this.handlers.get(dev.type!)!.remove(view, name, dev, pid);
     for (const [name, dev] of Object.entries(added)) if (dev.type !== 'none') await this.handlers.get(dev.type!)!.add(view, name, dev, pid);
   }

@@ -10,6 +10,7 @@ import type { InstanceContext } from './context.js';
 import { chooseIdmap } from './idmap.js';
 import { renderLxcConfig } from './lxc/config.js';
 import type { RuntimeState } from './lxc/driver.js';
+import { nicsStopped, prepareNics } from './nic.js';
 import { buildSpec } from './spec.js';
 import { applyTemplates } from './templates.js';
 import { loadView, type InstanceView } from './view.js';
@@ -41,12 +42,15 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   const trigger = view.rec.config['volatile.apply_template'];
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
+  const nics = await prepareNics(ctx, view);
+  spec.nics = nics.sections;
   await mkdir(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, mode: 0o700 });
   const rendered = renderLxcConfig(spec);
   await ctx.lxc.writeConfig(view.names.lxc, rendered);
   // LXD serves the config a container was started with as /logs/lxc.conf.
   await writeFile(join(ctx.paths.instanceLogs(view.names.lxc), 'lxc.conf'), rendered, { mode: 0o600 });
   await ctx.lxc.start(view.names.lxc, spec.logFile);
+  await nics.started().catch((e: Error) => ctx.log.warn('Failed to apply nic limits', { instance: name, err: e.message }));
   await setVolatile(ctx, view, {
     'volatile.apply_template': undefined,
     'volatile.idmap.base': String(idmap.base),
@@ -78,7 +82,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
 /** Bookkeeping once a container is down, whoever stopped it: power state, ephemeral removal. */
 export async function afterStop(ctx: InstanceContext, view: InstanceView, target: 'stop' | 'reboot'): Promise<'deleted' | 'kept'> {
   if (target === 'reboot') return 'kept';
-  await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED' });
+  await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED', ...(await nicsStopped(ctx, view)) });
   if (view.rec.ephemeral) {
     const { deleteInstanceNow } = await import('./delete.js');
     await deleteInstanceNow(ctx, view.project, view.rec.name, {});

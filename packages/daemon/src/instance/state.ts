@@ -37,7 +37,7 @@ export async function networksOf(pids: number[]): Promise<Map<number, Record<str
   return netInfo(pids).catch(() => new Map<number, Record<string, InstanceStateNetwork>>());
 }
 
-export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>) => Promise<Record<string, InstanceStateNetwork>>;
+export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>, view: InstanceView) => Promise<Record<string, InstanceStateNetwork>>;
 
 /** Later subsystems (managed networks) fill in addresses, MACs and host-side names. */
 export const networkReaders: NetworkReader[] = [];
@@ -55,7 +55,7 @@ export async function instanceState(
   }
   const u = await ctx.lxc.usage(view.names.cgroupPayload);
   let net = (opts.networks ?? (await networksOf([rt.pid]))).get(rt.pid) ?? {};
-  for (const r of networkReaders) net = await r(rt.pid, net);
+  for (const r of networkReaders) net = await r(rt.pid, net, view);
   return {
     status: rt.status,
     status_code: statusCodes[rt.status]!,

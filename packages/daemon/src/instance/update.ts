@@ -11,6 +11,7 @@ import { etagOf } from '../util/etag.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { checkDevices } from './devices.js';
+import { checkNics } from './nic.js';
 import { cgroupSettings, isLimitKey } from './lxc/limits.js';
 import { runtimeState } from './runtime.js';
 import { loadView, rootPool, viewOf, type InstanceView } from './view.js';
@@ -73,6 +74,7 @@ export async function updateInstance(
     validateDevices(view.expandedDevices);
     await checkPools(tx, view.expandedDevices);
     await checkDevices(view.expandedDevices);
+    await checkNics(ctx, tx, view.expandedDevices, { project, name });
     if (rootPool(view) !== cur.pool) throw ApiError.badRequest(`The root disk must stay on pool "${cur.pool}" (moving between pools is not supported yet)`);
     tx.instances.put(project, name, next);
     return view;

@@ -21,6 +21,7 @@ export type ProfileChanged = (scope: string, previous: ProfileRecord) => Promise
 export class ProfileService {
   private readonly usage: ProfileUsage[] = [];
   private readonly changed: ProfileChanged[] = [];
+  private readonly deviceChecks: ((tx: Tx, devices: Devices) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -34,6 +35,11 @@ export class ProfileService {
 
   onChanged(fn: ProfileChanged): void {
     this.changed.push(fn);
+  }
+
+  /** Extra device checks that need other subsystems (nics against managed networks). */
+  addDeviceCheck(fn: (tx: Tx, devices: Devices) => Promise<void>): void {
+    this.deviceChecks.push(fn);
   }
 
   /** Creates the default profile with a root disk on the given pool on first start. */
@@ -148,6 +154,7 @@ export class ProfileService {
     validateConfig(instanceSchema, rec.config);
     validateDevices(rec.devices);
     await checkPools(tx, rec.devices);
+    for (const fn of this.deviceChecks) await fn(tx, rec.devices);
   }
 
   private async usedBy(tx: Tx, scope: string, name: string): Promise<string[]> {
