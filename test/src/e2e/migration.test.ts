@@ -81,38 +81,64 @@ test('lxc copy between two lodged servers in pull, push and relay modes carries 
   assert.deepEqual(await names(a), ['c1']);
 });
 
-test('lxc move between servers deletes the source only after the copy, running ones with --stateless', async (t) => {
+async function status(d: TestDaemon, name: string): Promise<string> {
+  return JSON.parse((await d.lxc(['list', name, '-f', 'json'])).stdout)[0].status;
+}
+
+test('lxc move between servers deletes the source only after the copy; running ones keep running on the target', async (t) => {
   const { a, b, lxc } = await twoDaemons(t);
   await prepare(a, 'c1');
   await lxc.run(['move', 'a:c1', 'b:c1']);
   assert.deepEqual(await names(a), []);
   await checkCopy(b, 'c1', ['snap0', 'snap1']);
 
+  // The client asks for live migration; without CRIU the container is shut down, transferred and booted on b.
   await a.lxc(['launch', 'busybox', 'r1']);
   await a.lxc(['exec', 'r1', '--', 'sh', '-c', 'echo live > /root/l']);
-  // Without --stateless the client asks for live migration: refused with CRIU's reason, nothing changes.
-  const live = await lxc.run(['move', 'a:r1', 'b:r1'], { allowFail: true });
-  assert.notEqual(live.code, 0);
-  assert.match(live.stderr, /Live migration needs CRIU/);
-  assert.deepEqual(await names(b), ['c1']);
-  assert.equal(JSON.parse((await a.lxc(['list', 'r1', '-f', 'json'])).stdout)[0].status, 'Running');
-
-  await lxc.run(['move', 'a:r1', 'b:r1', '--stateless']);
+  await lxc.run(['move', 'a:r1', 'b:r1']);
   assert.deepEqual(await names(a), []);
-  assert.equal(JSON.parse((await b.lxc(['list', 'r1', '-f', 'json'])).stdout)[0].status, 'Running');
+  assert.equal(await status(b, 'r1'), 'Running');
   assert.equal((await b.lxc(['exec', 'r1', '--', 'cat', '/root/l'])).stdout, 'live\n');
+  assert.match(a.log, /Live migration of instance r1 is not possible \(CRIU does not work on this host/);
+
+  // --stateless: copied while running (final pass frozen), then started on b by the client.
+  await a.lxc(['launch', 'busybox', 'r2']);
+  await lxc.run(['move', 'a:r2', 'b:r2', '--stateless']);
+  assert.deepEqual(await names(a), []);
+  assert.equal(await status(b, 'r2'), 'Running');
 });
 
-test('lxc copy --stateless of a running container keeps the source running and copies what it wrote', async (t) => {
+test('lxc copy of a running container: --stateless keeps the source running; without it, it runs on the target', async (t) => {
   const { a, b, lxc } = await twoDaemons(t);
   await a.lxc(['launch', 'busybox', 'r1']);
   await a.lxc(['exec', 'r1', '--', 'sh', '-c', 'echo written > /root/w']);
   await lxc.run(['copy', 'a:r1', 'b:r2', '--stateless']);
-  assert.equal(JSON.parse((await a.lxc(['list', 'r1', '-f', 'json'])).stdout)[0].status, 'Running');
+  assert.equal(await status(a, 'r1'), 'Running');
   // The copy is left stopped, like a local copy.
-  assert.equal(JSON.parse((await b.lxc(['list', 'r2', '-f', 'json'])).stdout)[0].status, 'Stopped');
+  assert.equal(await status(b, 'r2'), 'Stopped');
   await b.lxc(['start', 'r2']);
   assert.equal((await b.lxc(['exec', 'r2', '--', 'cat', '/root/w'])).stdout, 'written\n');
+
+  // As a live copy would: the running state continues on the target and the source is left stopped.
+  await lxc.run(['copy', 'a:r1', 'b:r3', '--mode', 'push']);
+  assert.equal(await status(a, 'r1'), 'Stopped');
+  assert.equal(await status(b, 'r3'), 'Running');
+  assert.equal((await b.lxc(['exec', 'r3', '--', 'cat', '/root/w'])).stdout, 'written\n');
+});
+
+test('a live-style copy whose target cannot start the instance leaves nothing there and the source running again', async (t) => {
+  const { a, b, lxc } = await twoDaemons(t);
+  await a.lxc(['launch', 'busybox', 'r1']);
+  await a.lxc(['exec', 'r1', '--', 'sh', '-c', 'echo kept > /root/k']);
+  // LXC refuses to start anything with this profile on b; creating the copy still works.
+  await b.lxc(['profile', 'set', 'default', 'raw.lxc', 'lxc.cap.drop = nosuchcapability']);
+  const failed = await lxc.run(['copy', 'a:r1', 'b:r1'], { allowFail: true });
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.stderr, /failed to start/);
+  assert.deepEqual(await names(b), []);
+  assert.equal(await exists(join(b.dir, 'storage-pools', 'default', 'containers', 'r1')), false);
+  assert.equal(await status(a, 'r1'), 'Running');
+  assert.equal((await a.lxc(['exec', 'r1', '--', 'cat', '/root/k'])).stdout, 'kept\n');
 });
 
 test('a refused copy leaves nothing on the target: existing name, missing profile, missing pool', async (t) => {

@@ -4,7 +4,7 @@ import type { InstancePost, InstancesPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { InstanceContext } from '../instance/context.js';
-import { runtimeState } from '../instance/runtime.js';
+import { runtimeState, startInstance } from '../instance/runtime.js';
 import type { InstanceService } from '../instance/service.js';
 import type { OperationContext, OperationOptions } from '../operations/operation.js';
 import type { ServerCertificate } from '../server/certificate.js';
@@ -15,7 +15,7 @@ import { dialMigration } from './dial.js';
 import { encodeControl } from './messages.js';
 import { Connections } from './secrets.js';
 import { runSource } from './source.js';
-import { migrationPlanner, type TargetChannels } from './target.js';
+import { migrationPlanner, type TargetChannels, type TargetSession } from './target.js';
 
 function resources(name: string): Record<string, string[]> {
   return { containers: [`/1.0/containers/${seg(name)}`], instances: [`/1.0/instances/${seg(name)}`] };
@@ -42,9 +42,9 @@ export class MigrationService {
   async source(project: string, name: string, post: InstancePost, snapshot?: string): Promise<OperationOptions> {
     const view = await this.instances.view(project, name);
     if (snapshot !== undefined) await this.instances.snapshot(project, name, snapshot);
-    else if (post.live && (await runtimeState(this.ctx, view)).status !== 'Stopped') await this.refuseLive();
+    const stopForFinalPass = snapshot === undefined && post.live === true && (await runtimeState(this.ctx, view)).status !== 'Stopped' && (await this.noLive(name, view.rec.ephemeral));
     const base = { project, description: 'Migrating instance', resources: resources(name) };
-    const run = (ctx: OperationContext, ch: Record<string, Channel>): Promise<void> => runSource(this.ctx, { project, name, post, snapshot }, { control: ch.control!, fs: ch.fs! }, ctx);
+    const run = (ctx: OperationContext, ch: Record<string, Channel>): Promise<void> => runSource(this.ctx, { project, name, post, snapshot, stopForFinalPass }, { control: ch.control!, fs: ch.fs! }, ctx);
     const target = post.target;
     if (target?.operation) {
       return {
@@ -77,11 +77,34 @@ export class MigrationService {
     };
   }
 
-  /** `lxc copy`/`lxc move` of a running instance asks for live migration, which needs a working CRIU. */
-  private async refuseLive(): Promise<never> {
+  /**
+   * `lxc copy`/`lxc move` of a running instance asks for live migration. Without CRIU the instance is shut down
+   * for the final pass and boots on the target instead; said in the log, since the client shows no warnings.
+   * An ephemeral instance would delete itself on shutdown: it is copied running, as with --stateless.
+   */
+  private async noLive(name: string, ephemeral: boolean): Promise<boolean> {
     const criu = await criuStatus(this.ctx.runner);
-    const why = criu.ok ? 'lodge does not implement live migration yet' : criu.reason;
-    throw ApiError.badRequest(`Live migration needs CRIU: ${why}. Copy or move it with --stateless, or stop it first`);
+    const why = criu.ok ? 'lodge does not implement CRIU migration yet' : criu.reason;
+    const how = ephemeral ? 'it is ephemeral, so it is copied running, as with --stateless' : 'it is shut down for the transfer and started on the target';
+    this.ctx.log.warn(`Live migration of instance ${name} is not possible (${why}); ${how}`);
+    return !ephemeral;
+  }
+
+  /**
+   * The source closes control once it has the verdict, after unfreezing or restarting its instance. Finishing
+   * only then means a client that returns with this operation finds the source as it should be.
+   */
+  private async sourceDone(channels: TargetChannels | undefined): Promise<void> {
+    await channels?.control.closedWithin(10_000);
+  }
+
+  private async startOrUndo(project: string, name: string, lc: LifecycleOptions): Promise<void> {
+    try {
+      await startInstance(this.ctx, project, name, lc);
+    } catch (e) {
+      await this.instances.delete(project, name, {}).catch(() => undefined);
+      throw new Error(`The migrated instance failed to start: ${(e as Error).message}`);
+    }
   }
 
   /** POST /1.0/instances {source: {type: "migration"}}: pull dials the source, push waits for it. */
@@ -104,13 +127,15 @@ export class MigrationService {
     };
     const run = async (ctx: OperationContext): Promise<void> => {
       try {
-        await this.instances.createWith(project, req, migrationPlanner(this.ctx, connect, (md) => ctx.setMetadata(md)), (md) => ctx.setMetadata(md), lc);
+        const session: TargetSession = { channels: connect, progress: (md) => ctx.setMetadata(md) };
+        await this.instances.createWith(project, req, migrationPlanner(this.ctx, session), (md) => ctx.setMetadata(md), lc);
+        // A live request whose source ran: the instance continues here (booted, where CRIU would have resumed it).
+        if (source.live && session.sourceRunning) await this.startOrUndo(project, name, lc);
         await channels?.control.send(encodeControl(true, ''));
-        // The source closes control once it has the verdict, after unfreezing a running instance; finishing
-        // only then means a client that returns with this operation finds the source running again.
-        await channels?.control.closedWithin(5_000);
+        await this.sourceDone(channels);
       } catch (e) {
         await channels?.control.send(encodeControl(false, (e as Error).message)).catch(() => undefined);
+        await this.sourceDone(channels);
         throw e;
       } finally {
         if (channels) for (const c of Object.values(channels)) c.close();

@@ -3,7 +3,7 @@ import type { InstancePost } from '@lodge/api';
 import type { InstanceContext } from '../instance/context.js';
 import { backupConfig } from '../instance/backups.js';
 import { snapshotVolume } from '../instance/naming.js';
-import { runtimeState } from '../instance/runtime.js';
+import { runtimeState, startInstance } from '../instance/runtime.js';
 import { listSnapshots } from '../instance/snapshots.js';
 import { loadView, type InstanceView } from '../instance/view.js';
 import type { OperationContext } from '../operations/operation.js';
@@ -24,26 +24,39 @@ export interface SourceRequest {
   post: InstancePost;
   /** Migrate this snapshot as a new instance (no snapshots of its own). */
   snapshot?: string;
+  /**
+   * Live was asked for a running instance but CRIU cannot do it: the instance is shut down for the final pass
+   * and the target boots it (as LXD's target resumes a CRIU dump). It stays stopped here unless the transfer fails.
+   */
+  stopForFinalPass?: boolean;
 }
 
 interface SendPlan {
   view: InstanceView;
   features: RsyncFeature[];
-  frozenAlready: boolean;
+  status: 'Running' | 'Frozen';
+  stop: boolean;
   progress: (n: number) => void;
 }
 
 /**
  * The final pass of a running container. LXD sends it with the container still running; lodge freezes the
- * container for it so the copy is consistent, and the pause lasts only as long as the delta takes.
+ * container for it so the copy is consistent, and the pause lasts only as long as the delta takes. When the
+ * instance moves on to run on the target, it is shut down cleanly instead.
  */
 async function finalPass(ctx: InstanceContext, plan: SendPlan, main: string, fs: Channel): Promise<void> {
   const lxcName = plan.view.names.lxc;
-  if (!plan.frozenAlready) await ctx.lxc.freeze(lxcName);
+  const send = (): Promise<void> => rsyncSend(ctx.runner, { path: main, channel: fs, features: plan.features, progress: plan.progress });
+  if (plan.stop) {
+    if (plan.status === 'Frozen') await ctx.lxc.unfreeze(lxcName);
+    await ctx.lxc.stop(lxcName, { force: false, timeoutS: 30 });
+    return send();
+  }
+  if (plan.status !== 'Frozen') await ctx.lxc.freeze(lxcName);
   try {
-    await rsyncSend(ctx.runner, { path: main, channel: fs, features: plan.features, progress: plan.progress });
+    await send();
   } finally {
-    if (!plan.frozenAlready) await ctx.lxc.unfreeze(lxcName).catch((e: Error) => ctx.log.warn('Failed to unfreeze the migration source', { instance: lxcName, err: e.message }));
+    if (plan.status !== 'Frozen') await ctx.lxc.unfreeze(lxcName).catch((e: Error) => ctx.log.warn('Failed to unfreeze the migration source', { instance: lxcName, err: e.message }));
   }
 }
 
@@ -55,7 +68,7 @@ async function sendIndex(ctx: InstanceContext, req: SourceRequest, fs: Channel, 
   if (reply.StatusCode !== 200) throw new Error(`The target refused the migration: ${reply.Error || `status ${reply.StatusCode}`}`);
 }
 
-/** Runs the source side over connected control and fs channels. Live (CRIU) requests are refused before this. */
+/** Runs the source side over connected control and fs channels. */
 export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { control: Channel; fs: Channel }, op: OperationContext): Promise<void> {
   const view = await ctx.store.read((tx) => loadView(ctx, tx, req.project, req.name));
   const instanceOnly = req.post.instance_only === true || req.post.container_only === true;
@@ -82,7 +95,8 @@ export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { 
     const plan: SendPlan = {
       view,
       features: featuresOf(answer.rsyncFeatures),
-      frozenAlready: status === 'Frozen',
+      status: status === 'Frozen' ? 'Frozen' : 'Running',
+      stop: req.stopForFinalPass === true,
       progress: (n) => op.setMetadata({ fs_progress: `${view.rec.name}: ${(n / 1e6).toFixed(2)}MB` }),
     };
     const wanted = new Set(answer.snapshotNames.length > 0 || answer.refresh ? answer.snapshotNames : snaps.map((s) => s.name));
@@ -100,6 +114,14 @@ export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { 
     if (!verdict.success) throw new Error(verdict.message || 'The target reported a failed migration');
   } catch (e) {
     await ch.control.send(encodeControl(false, (e as Error).message)).catch(() => undefined);
+    if (running && req.stopForFinalPass) await restartAfterFailure(ctx, req);
     throw e;
   }
+}
+
+/** A failed transfer leaves the source as it was: running. */
+async function restartAfterFailure(ctx: InstanceContext, req: SourceRequest): Promise<void> {
+  const view = await ctx.store.read((tx) => loadView(ctx, tx, req.project, req.name));
+  if ((await runtimeState(ctx, view)).status !== 'Stopped') return;
+  await startInstance(ctx, req.project, req.name, {}).catch((e: Error) => ctx.log.error('Failed to restart the source of a failed migration', { instance: req.name, err: e.message }));
 }

@@ -54,11 +54,17 @@ function idmapOf(offer: MigrationHeader): IdmapEntry[] {
   return offer.idmap.map((m) => ({ Isuid: m.isuid, Isgid: m.isgid, Hostid: m.hostid, Nsid: m.nsid, Maprange: m.maprange }));
 }
 
-/**
- * The planner for source.type=migration: the volume is filled by the transfer. `channels` resolves once the
- * websockets are there (dialled in pull mode, accepted in push mode).
- */
-export function migrationPlanner(ctx: InstanceContext, channels: () => Promise<TargetChannels>, progress: (md: Record<string, unknown>) => void): SourcePlanner {
+/** The planner for source.type=migration: the volume is filled by the transfer. */
+export interface TargetSession {
+  /** Resolves once the websockets are there (dialled in pull mode, accepted in push mode). */
+  channels: () => Promise<TargetChannels>;
+  progress: (md: Record<string, unknown>) => void;
+  /** Set from the offer: the source was running (it sends criu NONE and a final pass). */
+  sourceRunning?: boolean;
+}
+
+export function migrationPlanner(ctx: InstanceContext, session: TargetSession): SourcePlanner {
+  const { channels, progress } = session;
   return async (_tx, project, req: InstancesPost): Promise<SourcePlan> => {
     if (req.source?.refresh) throw ApiError.badRequest('Refreshing a copy from another server is not supported yet');
     const received: SnapshotRecord[] = [];
@@ -68,6 +74,7 @@ export function migrationPlanner(ctx: InstanceContext, channels: () => Promise<T
       fill: async (pool, volume) => {
         const ch = await channels();
         const offer = await negotiate(ctx, ch);
+        session.sourceRunning = offer.criu === CriuType.NONE;
         const features = featuresOf(offer.rsyncFeatures);
         const count = (label: string) => (n: number): void => progress({ fs_progress: `${label}: ${(n / 1e6).toFixed(2)}MB` });
         const shift = idmapOf(offer);
