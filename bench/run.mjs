@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startLodge, startLxd, stopDaemon } from './lib/daemons.mjs';
+import { pairUp, startLodge, startLxd, stopDaemon } from './lib/daemons.mjs';
 import { run } from './lib/proc.mjs';
 import { markdownTable, runCase } from './lib/suite.mjs';
 import { instanceCases } from './cases/instances.mjs';
+import { migrationCases } from './cases/migration.mjs';
 import { snapshotCases } from './cases/snapshots.mjs';
 import { imageFiles } from './lib/images.mjs';
 
@@ -29,22 +30,29 @@ const base = await mkdtemp(join(tmpdir(), 'lodge-bench-'));
 // Unprivileged container roots must traverse to their rootfs.
 await chmod(base, 0o711);
 const images = await imageFiles(base, { debian: !values['no-debian'] });
+const only = values.only?.split(',');
+const cases = [...instanceCases({ debian: Boolean(images.debian) }), ...snapshotCases({ debian: Boolean(images.debian) }), ...migrationCases()].filter(
+  (c) => !only || only.some((o) => c.name.includes(o)),
+);
 const lodge = await startLodge(base);
 const lxd = await startLxd(base);
+const daemons = [lodge, lxd];
 const results = [];
 try {
+  // Cases across two servers get a second daemon of each kind, reachable as remotes src: and dst:.
+  if (cases.some((c) => c.pair)) {
+    const [lodge2, lxd2] = [await startLodge(base, '-2'), await startLxd(base, '-2')];
+    daemons.push(lodge2, lxd2);
+    await pairUp(lodge, lodge2, base);
+    await pairUp(lxd, lxd2, base);
+  }
   for (const d of [lodge, lxd]) {
     await d.lxc(['image', 'import', images.busybox, '--alias', 'busybox']);
     if (images.debian) await d.lxc(['image', 'import', images.debian.meta, images.debian.rootfs, '--alias', 'debian'], { timeoutMs: 600_000 });
   }
-  const only = values.only?.split(',');
-  for (const c of [...instanceCases({ debian: Boolean(images.debian) }), ...snapshotCases({ debian: Boolean(images.debian) })]) {
-    if (only && !only.some((o) => c.name.includes(o))) continue;
-    results.push(await runCase(c, lodge, lxd, Number(values.rounds), log));
-  }
+  for (const c of cases) results.push(await runCase(c, lodge, lxd, Number(values.rounds), log));
 } finally {
-  await stopDaemon(lodge).catch((e) => log(`lodge cleanup: ${e.message}`));
-  await stopDaemon(lxd).catch((e) => log(`LXD cleanup: ${e.message}`));
+  for (const d of daemons) await stopDaemon(d).catch((e) => log(`${d.name} cleanup: ${e.message}`));
   await rm(base, { recursive: true, force: true });
 }
 
