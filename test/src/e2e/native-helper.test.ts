@@ -33,6 +33,7 @@ import {
   type FileTarget,
 } from '../../../packages/daemon/dist/sys/helper.js';
 import { defaultDeviceRules } from '../../../packages/daemon/dist/instance/lxc/config.js';
+import { NetinfoServer } from '../../../packages/daemon/dist/sys/netinfo-server.js';
 import { busyboxImage } from '../helpers/images.js';
 import { run } from '../helpers/run.js';
 
@@ -813,6 +814,17 @@ test('lodge-helper hotplug and network state of a running container', { skip, ti
     assert.deepEqual(Object.keys(many.get(sleeper.pid!)!).sort(), ['lo', 'peer0']);
     assert.equal((await netInfo([process.pid])).size, 0);
 
+    // The long-lived server answers the same, request after request, and comes back if its process dies.
+    const server = new NetinfoServer();
+    tt.after(() => server.close());
+    assert.deepEqual(stripCounters(await server.read([c.pid, sleeper.pid!, process.pid])), stripCounters(await netInfo([c.pid, sleeper.pid!, process.pid])));
+    assert.equal((await server.read([2 ** 31 - 2])).size, 0);
+    const [first, second] = await Promise.all([server.read([c.pid]), server.read([sleeper.pid!])]);
+    assert.deepEqual([[...first.keys()], [...second.keys()]], [[c.pid], [sleeper.pid!]]);
+    (server as unknown as { child: { kill(s: string): void } }).child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...(await server.read([c.pid])).keys()], [c.pid]);
+
     // Timing: what `lxc list` costs per running instance.
     const time = async (pids: number[], rounds: number): Promise<number> => {
       const started = process.hrtime.bigint();
@@ -825,12 +837,20 @@ test('lodge-helper hotplug and network state of a running container', { skip, ti
     const started = process.hrtime.bigint();
     for (let i = 0; i < 20; i++) await run(helperPath(), ['netinfo', ...raw40]);
     const batch40 = Number(process.hrtime.bigint() - started) / 1e6 / 20;
-    tt.diagnostic(`netinfo: ${single.toFixed(2)} ms for one pid, ${batch40.toFixed(2)} ms for 40 pids in one call`);
-    assert.ok(single < 200 && batch40 < 500, `too slow: ${single} / ${batch40}`);
+    const served = process.hrtime.bigint();
+    for (let i = 0; i < 30; i++) await server.read([c.pid]);
+    const viaServer = Number(process.hrtime.bigint() - served) / 1e6 / 30;
+    // Reported, never asserted: benchmarks are not tests.
+    tt.diagnostic(`netinfo: ${single.toFixed(2)} ms for one pid, ${batch40.toFixed(2)} ms for 40 pids in one call, ${viaServer.toFixed(2)} ms through the server`);
   });
 
   assert.deepEqual(await ourHostMounts(hostBefore, [...ours, '/']), []);
 });
+
+/** Interfaces without their counters (which move between two reads). */
+function stripCounters(m: Map<number, Record<string, { counters?: unknown }>>): [number, Record<string, unknown>][] {
+  return [...m.entries()].sort(([a], [b]) => a - b).map(([pid, nets]) => [pid, Object.fromEntries(Object.entries(nets).map(([k, v]) => [k, { ...v, counters: undefined }]))]);
+}
 
 // ---------------------------------------------------------------------------------------------
 // notify: the LXC hook's request to the daemon

@@ -250,24 +250,84 @@ static int netinfo_of(int pid, struct buf *out, int *err, const char **what)
 	return r;
 }
 
+/* {"pid":{...},...} for every pid that could be read; failures are reported on stderr, one JSON line each. */
+static void netinfo_many(const int *pids, int n, struct buf *out)
+{
+	buf_str(out, "{");
+	int first = 1;
+	for (int i = 0; i < n; i++) {
+		size_t mark = out->len;
+		buf_fmt(out, "%s\"%d\":", first ? "" : ",", pids[i]);
+		int err;
+		const char *what;
+		if (netinfo_of(pids[i], out, &err, &what) < 0) {
+			out->len = mark;
+			out->data[mark] = '\0';
+			struct buf line = { 0 };
+			buf_fmt(&line, "{\"pid\":%d,\"error\":", pids[i]);
+			struct buf m = { 0 };
+			buf_fmt(&m, "%s: %s", what, strerror(err));
+			buf_json(&line, m.data);
+			buf_fmt(&line, ",\"errno\":%d}\n", err);
+			(void)write_all(STDERR_FILENO, line.data, line.len);
+			buf_free(&m);
+			buf_free(&line);
+			continue;
+		}
+		first = 0;
+	}
+	buf_str(out, "}");
+}
+
+/*
+ * --serve: one request per stdin line (pids separated by spaces), one JSON line answered per request, until
+ * EOF. The daemon keeps one of these running so that reading interfaces costs no process start.
+ */
+static int serve(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int pids[1024];
+	while (getline(&line, &cap, stdin) > 0) {
+		int n = 0;
+		char *save = NULL;
+		for (char *tok = strtok_r(line, " \t\n", &save); tok && n < 1024; tok = strtok_r(NULL, " \t\n", &save)) {
+			if (parse_pid(tok, &pids[n]) == 0)
+				n++;
+		}
+		struct buf out = { 0 };
+		netinfo_many(pids, n, &out);
+		buf_str(&out, "\n");
+		int r = write_all(STDOUT_FILENO, out.data, out.len);
+		buf_free(&out);
+		if (r < 0)
+			return report(errno, "write", NULL);
+	}
+	free(line);
+	return 0;
+}
+
 int cmd_netinfo(int argc, char **argv)
 {
+	int serving = argc == 2 && strcmp(argv[1], "--serve") == 0;
 	int *pids = calloc((size_t)argc, sizeof(int));
 	int n = 0;
 	if (!pids)
 		abort();
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc && !serving; i++) {
 		if (strcmp(argv[i], "--pid") != 0 || i + 1 >= argc || parse_pid(argv[i + 1], &pids[n]) < 0)
-			return report(EINVAL, "usage: lodge-helper netinfo --pid PID [--pid PID]...", "bad arguments");
+			return report(EINVAL, "usage: lodge-helper netinfo --pid PID [--pid PID]... | --serve", "bad arguments");
 		n++, i++;
 	}
-	if (n == 0)
-		return report(EINVAL, "usage: lodge-helper netinfo --pid PID [--pid PID]...", "bad arguments");
+	if (n == 0 && !serving)
+		return report(EINVAL, "usage: lodge-helper netinfo --pid PID [--pid PID]... | --serve", "bad arguments");
 	if (close_range(3, ~0U, 0) < 0)
 		return report(errno, "close_range", NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (stat("/proc/self/ns/net", &host_net) < 0)
 		return report(errno, "stat /proc/self/ns/net", NULL);
+	if (serving)
+		return serve();
 
 	struct buf out = { 0 };
 	if (n == 1) {
@@ -280,30 +340,7 @@ int cmd_netinfo(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		buf_str(&out, "{");
-		int first = 1;
-		for (int i = 0; i < n; i++) {
-			size_t mark = out.len;
-			buf_fmt(&out, "%s\"%d\":", first ? "" : ",", pids[i]);
-			int err;
-			const char *what;
-			if (netinfo_of(pids[i], &out, &err, &what) < 0) {
-				out.len = mark;
-				out.data[mark] = '\0';
-				struct buf line = { 0 };
-				buf_fmt(&line, "{\"pid\":%d,\"error\":", pids[i]);
-				struct buf m = { 0 };
-				buf_fmt(&m, "%s: %s", what, strerror(err));
-				buf_json(&line, m.data);
-				buf_fmt(&line, ",\"errno\":%d}\n", err);
-				(void)write_all(STDERR_FILENO, line.data, line.len);
-				buf_free(&m);
-				buf_free(&line);
-				continue;
-			}
-			first = 0;
-		}
-		buf_str(&out, "}");
+		netinfo_many(pids, n, &out);
 	}
 	buf_str(&out, "\n");
 	if (write_all(STDOUT_FILENO, out.data, out.len) < 0)

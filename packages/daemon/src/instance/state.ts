@@ -1,6 +1,6 @@
 // Instance runtime state for the API: status, pid, processes, cpu, memory, disk, network.
 import type { InstanceState, InstanceStateNetwork } from '@lodge/api';
-import { netInfo } from '../sys/helper.js';
+import { NetinfoServer } from '../sys/netinfo-server.js';
 import type { InstanceContext } from './context.js';
 import type { RuntimeState } from './lxc/driver.js';
 import { statusCodes, type InstanceView } from './view.js';
@@ -31,10 +31,13 @@ export function forgetDiskUsage(project: string, name: string): void {
   diskCache.delete(`${project}/${name}`);
 }
 
-/** Interfaces of running containers by init pid, in one helper run (netlink inside each network namespace). */
+/** One helper serves every request: `lxc list` would otherwise pay a process start for the interfaces. */
+const netinfo = new NetinfoServer();
+
+/** Interfaces of running containers by init pid, in one helper request (netlink inside each network namespace). */
 export async function networksOf(pids: number[]): Promise<Map<number, Record<string, InstanceStateNetwork>>> {
   if (pids.length === 0) return new Map();
-  return netInfo(pids).catch(() => new Map<number, Record<string, InstanceStateNetwork>>());
+  return netinfo.read(pids).catch(() => new Map<number, Record<string, InstanceStateNetwork>>());
 }
 
 export type NetworkReader = (pid: number, base: Record<string, InstanceStateNetwork>, view: InstanceView) => Promise<Record<string, InstanceStateNetwork>>;

@@ -1,5 +1,6 @@
 // cgroup v1 access for one container: read usage counters, write limits, find the init process.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = '/sys/fs/cgroup';
@@ -13,12 +14,20 @@ export function cgroupFile(dir: string, key: string): string {
   return join(root, controllerOf(key), dir, key);
 }
 
-export async function readCgroup(dir: string, key: string): Promise<string | undefined> {
+/**
+ * Reads a small kernel file synchronously. These live in memory and read in microseconds, while each
+ * fs/promises read is four thread-pool round trips; `lxc list` reads hundreds of them.
+ */
+export function readKernelFile(path: string): string | undefined {
   try {
-    return (await readFile(cgroupFile(dir, key), 'utf8')).trim();
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+export async function readCgroup(dir: string, key: string): Promise<string | undefined> {
+  return readKernelFile(cgroupFile(dir, key))?.trim();
 }
 
 export async function readCgroupNumber(dir: string, key: string): Promise<number> {
@@ -40,7 +49,7 @@ export async function writeCgroup(dir: string, key: string, value: string): Prom
 
 /** Pids in the container's cgroup (all of its processes). */
 export async function cgroupPids(dir: string): Promise<number[]> {
-  const text = await readFile(join(root, 'pids', dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  const text = readKernelFile(join(root, 'pids', dir, 'cgroup.procs')) ?? '';
   return text
     .split('\n')
     .filter((l) => l !== '')
@@ -49,12 +58,12 @@ export async function cgroupPids(dir: string): Promise<number[]> {
 
 /** True when the process exists and lives in the given cgroup (guards against pid reuse). */
 export async function processInCgroup(pid: number, dir: string): Promise<boolean> {
-  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  const text = readKernelFile(`/proc/${pid}/cgroup`) ?? '';
   return text.split('\n').some((l) => l.endsWith(`:/${dir}`) || l.includes(`:/${dir}/`));
 }
 
 export async function onlineCpus(): Promise<number> {
-  const text = await readFile('/sys/devices/system/cpu/online', 'utf8').catch(() => '0');
+  const text = readKernelFile('/sys/devices/system/cpu/online') ?? '0';
   let n = 0;
   for (const part of text.trim().split(',')) {
     const [a, b] = part.split('-').map(Number);

@@ -420,7 +420,7 @@ export interface MountOptions {
 /** Mounts and umounts can block on a filesystem the container serves (FUSE): never wait forever. */
 const MOUNT_TIMEOUT_MS = 30_000;
 
-function checkPid(pid: number): void {
+export function checkPid(pid: number): void {
   if (!(Number.isInteger(pid) && pid > 1 && pid <= 0x7fffffff)) throw new RangeError(`invalid pid: ${pid}`);
 }
 
@@ -537,8 +537,8 @@ function checkNetworks(v: unknown): Record<string, InstanceStateNetwork> {
   return v as Record<string, InstanceStateNetwork>;
 }
 
-/** Parses netinfo's stdout for the pids asked (one pid: the bare interface map; several: keyed by pid). */
-export function parseNetinfo(stdout: string, pids: number[]): Map<number, Record<string, InstanceStateNetwork>> {
+/** Parses netinfo's stdout for the pids asked (one pid: the bare interface map; several, or --serve: keyed by pid). */
+export function parseNetinfo(stdout: string, pids: number[], keyed = new Set(pids).size > 1): Map<number, Record<string, InstanceStateNetwork>> {
   const unique = [...new Set(pids)];
   let v: unknown;
   try {
@@ -547,7 +547,7 @@ export function parseNetinfo(stdout: string, pids: number[]): Map<number, Record
     throw new FileError(`lodge-helper netinfo: not JSON: ${stdout.slice(0, 200)}`, 0);
   }
   const out = new Map<number, Record<string, InstanceStateNetwork>>();
-  if (unique.length === 1) {
+  if (!keyed) {
     out.set(unique[0]!, checkNetworks(v));
     return out;
   }

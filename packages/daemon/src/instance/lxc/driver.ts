@@ -1,7 +1,7 @@
 // LXC driver: writes container configs and runs lxc-start/stop/freeze through the Runner; reads state from cgroups.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cgroupPids, processInCgroup, readCgroup, readCgroupNumber, writeCgroup } from '../../sys/cgroup.js';
+import { cgroupPids, processInCgroup, readCgroup, readCgroupNumber, readKernelFile, writeCgroup } from '../../sys/cgroup.js';
 import type { Runner } from '../../sys/runner.js';
 import type { CgroupSetting } from './limits.js';
 
@@ -93,7 +93,8 @@ export class LxcDriver {
 
   /** Running/Frozen/Stopped from the cgroup and the recorded init pid: no process is spawned. */
   async state(lxcName: string, cgroupDir: string): Promise<RuntimeState> {
-    const recorded = Number.parseInt(await readFile(this.pidFile(lxcName), 'utf8').catch(() => ''), 10);
+    // A few bytes in the page cache: read like the kernel files beside it (see readKernelFile).
+    const recorded = Number.parseInt(readKernelFile(this.pidFile(lxcName)) ?? '', 10);
     let pid = Number.isInteger(recorded) && recorded > 0 && (await processInCgroup(recorded, cgroupDir)) ? recorded : 0;
     if (pid === 0) {
       if ((await cgroupPids(cgroupDir)).length === 0) return { status: 'Stopped', pid: 0 };
