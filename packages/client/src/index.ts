@@ -8,3 +8,6 @@ export { Profiles } from './profiles.js';
 export { Projects } from './projects.js';
 export { ServerApi } from './server.js';
 export { saveImageFile, headerParam, type ImageFileTargets, type ImageFileResult } from './image-file.js';
+export * from './simplestreams.js';
+export { SimpleStreamsClient, type SimpleStreamsOptions, type SimpleStreamsDownload } from './simplestreams-client.js';
+export { LxdImageServer, ProgressText, byteSizeString, downloadVerified, httpsGet, joinUrl, pushImage, type DownloadOptions, type HttpsGetOptions, type PushOptions } from './image-remote.js';

@@ -10,8 +10,12 @@ import { EventHub } from './events/hub.js';
 import { listenUnix } from './http/listeners.js';
 import { ApiServer } from './http/server.js';
 import { AliasService } from './images/aliases.js';
+import { ImageDownloader } from './images/download.js';
 import { ImageImporter } from './images/importer.js';
+import { ImageRefresher } from './images/refresh.js';
 import { ImageService } from './images/service.js';
+import { ImageTasks } from './images/tasks.js';
+import { ImageTokens } from './images/tokens.js';
 import { hookCommand } from './instance/hook.js';
 import { LxcDriver } from './instance/lxc/driver.js';
 import { InstanceService } from './instance/service.js';
@@ -44,6 +48,7 @@ export interface DaemonOptions {
 export class Daemon {
   private listeners: Server[] = [];
   private api?: ApiServer;
+  private imageTasks?: ImageTasks;
   private stopping?: Promise<void>;
   state?: State;
   /** Called once a shutdown requested through the API has finished. */
@@ -108,6 +113,11 @@ export class Daemon {
       hookCommand: (project, name) => hookCommand(paths.dir, project, name),
     });
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
+    const imageImporter = new ImageImporter(images, aliases, runner);
+    const imageDownloader = new ImageDownloader(images, imageImporter, { architectures: host.architectures }, log);
+    const imageRefresher = new ImageRefresher(images, imageDownloader);
+    instances.remoteImages = (args) => imageDownloader.download(args);
+    this.imageTasks = new ImageTasks(images, imageRefresher, operations, log);
     const state: State = {
       paths,
       store,
@@ -119,8 +129,11 @@ export class Daemon {
       profiles,
       pools,
       images,
-      imageImporter: new ImageImporter(images, aliases, runner),
+      imageImporter,
       aliases,
+      imageDownloader,
+      imageRefresher,
+      imageTokens: new ImageTokens(operations, events),
       instances,
       requestShutdown: () => setImmediate(() => void this.stop().then(() => this.onStopped())),
     };
@@ -132,6 +145,7 @@ export class Daemon {
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
+    this.imageTasks.start();
     void instances
       .startup()
       .then(() => instances.startScheduler())
@@ -152,6 +166,7 @@ export class Daemon {
     this.api?.closeWebsockets();
     const s = this.state;
     s?.instances.stopScheduler();
+    this.imageTasks?.stop();
     if (s) {
       const running = s.operations.running().filter((o) => o.class === 'task');
       await Promise.race([Promise.all(running.map((o) => o.wait(-1))), new Promise((r) => setTimeout(r, 10_000))]);

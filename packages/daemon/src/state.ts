@@ -2,8 +2,11 @@
 import type { Store } from './db/store.js';
 import type { EventHub } from './events/hub.js';
 import type { AliasService } from './images/aliases.js';
+import type { ImageDownloader } from './images/download.js';
 import type { ImageImporter } from './images/importer.js';
+import type { ImageRefresher } from './images/refresh.js';
 import type { ImageService } from './images/service.js';
+import type { ImageTokens } from './images/tokens.js';
 import type { InstanceService } from './instance/service.js';
 import type { OperationRegistry } from './operations/registry.js';
 import type { ProfileService } from './profiles/service.js';
@@ -26,6 +29,10 @@ export interface State {
   readonly images: ImageService;
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
+  /** Images from image servers (simplestreams, LXD), their refresh, and one-time image tokens. */
+  readonly imageDownloader: ImageDownloader;
+  readonly imageRefresher: ImageRefresher;
+  readonly imageTokens: ImageTokens;
   readonly instances: InstanceService;
   /** Asks the daemon to shut down (after the reply is sent). */
   requestShutdown(): void;

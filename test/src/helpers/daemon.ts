@@ -11,6 +11,8 @@ import { run, type CmdOptions, type CmdResult } from './run.js';
 
 export interface DaemonOptions {
   args?: string[];
+  /** Extra environment for lodged (e.g. NODE_EXTRA_CA_CERTS for a test CA). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class TestDaemon {
@@ -42,7 +44,7 @@ export class TestDaemon {
   }
 
   async start(): Promise<void> {
-    const proc = spawn(lodgedBin, ['--dir', this.dir, '--no-default-network', ...(this.opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(lodgedBin, ['--dir', this.dir, '--no-default-network', ...(this.opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.opts.env } });
     this.proc = proc;
     proc.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
     const ready = await run(lodgedBin, ['waitready', '--dir', this.dir, '--timeout', '30'], { allowFail: true });

@@ -28,6 +28,11 @@ export interface ImportRequest {
   cached?: boolean;
   autoUpdate?: boolean;
   updateSource?: ImageSource;
+  /** Dates the image server gave (downloads); metadata.yaml's otherwise. */
+  createdAt?: string;
+  expiresAt?: string;
+  /** Cached images start as used now (so the expiry counts from their download). */
+  lastUsedAt?: string;
   lc: LifecycleOptions;
 }
 
@@ -152,9 +157,9 @@ export class ImageImporter {
       cached: req.cached ?? false,
       properties: { ...c.properties, ...(req.properties ?? {}) },
       profiles: req.profiles ?? ['default'],
-      created_at: formatTime(c.creationDate * 1000),
-      expires_at: c.expiryDate > 0 ? formatTime(c.expiryDate * 1000) : epochTime,
-      last_used_at: zeroTime,
+      created_at: req.createdAt ?? formatTime(c.creationDate * 1000),
+      expires_at: req.expiresAt ?? (c.expiryDate > 0 ? formatTime(c.expiryDate * 1000) : epochTime),
+      last_used_at: req.lastUsedAt ?? zeroTime,
       uploaded_at: now,
       update_source: req.updateSource,
       split: req.spooled.rootfsPath !== undefined,
