@@ -1,14 +1,17 @@
 // Image servers end to end: a simplestreams tree served over HTTPS on 127.0.0.1 (test CA), used by the real lxc
 // client through lodged: launch with caching, image copy, expiry, auto-update and refresh, bad hashes.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Event, Image, Operation } from '@lodge/api';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
+import { startLxd } from '../helpers/lxd.js';
 import { newerMetadata, startSimpleStreams, type SimpleStreamsServer } from '../helpers/simplestreams.js';
 
 interface Setup {
@@ -193,4 +196,206 @@ test('a download whose sha256 does not match fails and leaves nothing behind', a
   assert.notEqual(copy.code, 0);
   assert.deepEqual(await images(d), []);
   assert.ok(server.fileDownloads >= 2);
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function sha256(...files: string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) h.update(await readFile(f));
+  return h.digest('hex');
+}
+
+test('LXD protocol with a real LXD 5.0.2: launch and copy its public and private images, relay, and push ours to it', async (t) => {
+  const img = await busyboxImage();
+  const dir = await tmp(t);
+  const lxd = await startLxd(t);
+  const url = `https://127.0.0.1:${await freePort()}`;
+  await lxd.lxc(['config', 'set', 'core.https_address', url.slice('https://'.length)]);
+  await lxd.lxc(['config', 'set', 'core.trust_password', 'sekret']);
+  await lxd.lxc(['image', 'import', img.meta, img.rootfs, '--alias', 'bb', '--public']);
+  await lxd.lxc(['image', 'import', img.unified, '--alias', 'priv']);
+  const splitFp = await sha256(img.meta, img.rootfs);
+  const unifiedFp = await sha256(img.unified);
+  const lxdCert = (await readFile(join(lxd.dir, 'server.crt'), 'utf8')).trim();
+
+  const d = await startDaemon(t);
+  await d.lxc(['remote', 'add', 'lxdpub', url, '--accept-certificate', '--public']);
+  await d.lxc(['remote', 'add', 'lxd', url, '--accept-certificate', '--password', 'sekret']);
+
+  // launch lxdpub:bb: lxc resolves the alias on LXD, lodged downloads the public image (pinned to LXD's certificate).
+  await d.lxc(['launch', 'lxdpub:bb', 'c1']);
+  assert.equal((await d.lxc(['exec', 'c1', '--', 'hostname'])).stdout.trim(), 'c1');
+  const [cached] = await images(d);
+  assert.equal(cached!.fingerprint, splitFp);
+  assert.equal(cached!.cached, true);
+  assert.equal(cached!.update_source?.protocol, 'lxd');
+  assert.equal(cached!.update_source?.server, url);
+  assert.equal(cached!.update_source?.alias, 'bb');
+  assert.equal(cached!.update_source?.certificate.trim(), lxdCert);
+  await d.lxc(['delete', '--force', 'c1']);
+  await d.lxc(['image', 'delete', splitFp]);
+
+  // image copy of a public image (pull), then of a private one: lxc asks LXD for a one-time secret.
+  await d.lxc(['image', 'copy', 'lxdpub:bb', 'local:', '--alias', 'from-lxd']);
+  assert.equal((await d.client.images.resolve('from-lxd')).fingerprint, splitFp);
+  await d.lxc(['image', 'copy', 'lxd:priv', 'local:', '--alias', 'private-copy']);
+  const priv = await d.client.images.resolve('private-copy');
+  assert.equal(priv.fingerprint, unifiedFp);
+  assert.equal(priv.update_source, undefined, 'fetched with a secret: no alias to follow');
+  const lxdOps = JSON.parse((await lxd.lxc(['operation', 'list', '--format', 'json'])).stdout) as { class: string; status: string }[];
+  assert.ok(!lxdOps.some((o) => o.class === 'token' && o.status === 'Running'), 'the secret was used up');
+  await d.lxc(['launch', 'private-copy', 'c2']);
+
+  // Relay through the client.
+  await d.lxc(['image', 'delete', 'private-copy']);
+  await d.lxc(['image', 'copy', 'lxd:priv', 'local:', '--mode', 'relay', '--alias', 'relayed']);
+  assert.equal((await d.client.images.resolve('relayed')).fingerprint, unifiedFp);
+
+  // Push ours to LXD: LXD gives lxc a push token, lodged uploads into it as an untrusted client.
+  const mine = await newerMetadata(img.meta, dir, 7);
+  await d.lxc(['image', 'import', mine, img.rootfs, '--alias', 'mine']);
+  const mineFp = await sha256(mine, img.rootfs);
+  await d.lxc(['image', 'copy', 'local:mine', 'lxd:', '--mode', 'push', '--alias', 'pushed-here']);
+  const onLxd = JSON.parse((await lxd.lxc(['image', 'list', '--format', 'json'])).stdout) as { fingerprint: string; aliases: { name: string }[] }[];
+  assert.deepEqual(onLxd.find((i) => i.fingerprint === mineFp)?.aliases.map((a) => a.name), ['pushed-here']);
+  await lxd.lxc(['launch', 'pushed-here', 'on-lxd']);
+  assert.match((await lxd.lxc(['exec', 'on-lxd', '--', 'cat', '/etc/hostname'])).stdout, /on-lxd/);
+
+  // Relay ours to LXD.
+  const mine2 = await newerMetadata(img.meta, dir, 8);
+  await d.lxc(['image', 'import', mine2, img.rootfs, '--alias', 'mine2']);
+  await d.lxc(['image', 'copy', 'local:mine2', 'lxd:', '--mode', 'relay', '--alias', 'relayed-here']);
+  assert.equal((await lxd.lxc(['image', 'info', 'relayed-here'])).code, 0);
+});
+
+test('image secrets and push tokens on lodged: one use spends a secret, a push token applies its aliases', async (t) => {
+  const img = await busyboxImage();
+  const d = await (await startDaemon(t)).withBusybox();
+  const fp = (await d.client.images.resolve('busybox')).fingerprint;
+  const tokenOp = await d.client.query<Operation>('POST', `/1.0/images/${fp.slice(0, 10)}/secret`);
+  const token = tokenOp.metadata;
+  assert.equal(tokenOp.status, 202);
+  assert.equal(token.class, 'token');
+  assert.equal(token.description, 'Image download token');
+  assert.deepEqual(token.resources, { images: [`/1.0/images/${fp}`] });
+  const secret = token.metadata?.secret as string;
+  assert.match(secret, /^[0-9a-f]{64}$/);
+  assert.equal((await d.client.get<Operation>(`/1.0/operations/${token.id}`)).status, 'Running');
+  // Using it (here with a trusted caller, which LXD also counts as a use) cancels it; it keeps working for a moment.
+  await d.client.get(`/1.0/images/${fp}?secret=${secret}`);
+  assert.equal((await d.client.get<Operation>(`/1.0/operations/${token.id}`)).status, 'Cancelled');
+  const res = await d.client.raw('GET', `/1.0/images/${fp}/export?secret=${secret}`);
+  res.resume();
+  assert.equal(res.statusCode, 200);
+
+  // Push token: what an untrusted server uploads into (lxc image copy --mode push to lodged).
+  const mine = await newerMetadata(img.meta, await tmp(t), 9);
+  const mineFp = await sha256(mine, img.rootfs);
+  const push = (await d.client.query<Operation>('POST', '/1.0/images', { source: { mode: 'push', fingerprint: mineFp }, aliases: [{ name: 'pushed', description: 'by push' }], public: true, properties: { os: 'Pushed' } })).metadata;
+  assert.equal(push.class, 'token');
+  assert.deepEqual(Object.keys(push.metadata ?? {}).sort(), ['aliases', 'expires_at', 'properties', 'public', 'secret']);
+  const wrong = await d.client.images.upload({ metaFile: img.meta, rootfsFile: img.rootfs, headers: { 'X-LXD-fingerprint': mineFp, 'X-LXD-secret': push.metadata?.secret as string } });
+  // The wrong files: the fingerprint check fails the upload (and spends the token).
+  const failed = await d.client.get<Operation>(`/1.0/operations/${wrong.id}/wait?timeout=10`);
+  assert.match(failed.err, /fingerprints don't match/);
+  const push2 = (await d.client.query<Operation>('POST', '/1.0/images', { source: { mode: 'push', fingerprint: mineFp }, aliases: [{ name: 'pushed', description: 'by push' }], public: true, properties: { os: 'Pushed' } })).metadata;
+  const up = await d.client.images.upload({ metaFile: mine, rootfsFile: img.rootfs, headers: { 'X-LXD-fingerprint': mineFp, 'X-LXD-secret': push2.metadata?.secret as string } });
+  assert.match(up.metadata?.secret as string, /^[0-9a-f]{64}$/, 'the upload has its own secret to wait with');
+  const ok = await d.client.get<Operation>(`/1.0/operations/${up.id}/wait?timeout=30&secret=${up.metadata?.secret as string}`);
+  assert.equal(ok.status, 'Success', ok.err);
+  const pushed = await d.client.images.resolve('pushed');
+  assert.equal(pushed.fingerprint, mineFp);
+  assert.equal(pushed.public, true);
+  assert.equal(pushed.properties.os, 'Pushed');
+  assert.deepEqual(pushed.aliases, [{ name: 'pushed', description: 'by push' }]);
+  assert.equal((await d.client.get<Operation>(`/1.0/operations/${push2.id}`)).status, 'Cancelled');
+});
+
+/** True once something accepts TLS connections on the port. */
+function tlsListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** lodged serving images over HTTPS: the check runs before anything else, so the test skips itself (with its reason) where there is no listener. */
+async function httpsLodged(t: TestContext): Promise<{ a: TestDaemon; url: string } | undefined> {
+  const a = await (await startDaemon(t)).withBusybox();
+  const port = await freePort();
+  const set = await a.lxc(['config', 'set', 'core.https_address', `127.0.0.1:${port}`], { allowFail: true });
+  if (set.code !== 0 || !(await until('the HTTPS listener', async () => ((await tlsListening(port)) ? true : undefined), 3000).catch(() => false))) {
+    t.skip('lodged does not listen on core.https_address in this build');
+    return undefined;
+  }
+  await a.lxc(['config', 'set', 'core.trust_password', 'sekret']);
+  return { a, url: `https://127.0.0.1:${port}` };
+}
+
+test('lodged as an LXD-protocol image server over HTTPS for another lodged (needs the core.https_address listener)', async (t) => {
+  const served = await httpsLodged(t);
+  if (!served) return;
+  const { a, url } = served;
+  const img = await busyboxImage();
+  const dir = await tmp(t);
+  const fp = (await a.client.images.resolve('busybox')).fingerprint;
+  const bb = await a.client.images.get(fp);
+  await a.client.images.update(fp, { ...bb.image, public: true }, bb.etag);
+  const priv = await newerMetadata(img.meta, dir, 11);
+  await a.lxc(['image', 'import', priv, img.rootfs, '--alias', 'priv']);
+  const privFp = await sha256(priv, img.rootfs);
+
+  const b = await startDaemon(t);
+  await b.lxc(['remote', 'add', 'apub', url, '--accept-certificate', '--public']);
+  // Untrusted, lxc sees neither the private image nor its alias.
+  const denied = await b.lxc(['image', 'copy', 'apub:priv', 'local:'], { allowFail: true });
+  assert.notEqual(denied.code, 0);
+  // Public: launch and copy by alias.
+  await b.lxc(['launch', 'apub:busybox', 'c1']);
+  const [cached] = await images(b);
+  assert.equal(cached!.fingerprint, fp);
+  assert.equal(cached!.cached, true);
+  assert.equal(cached!.update_source?.certificate.trim(), (await readFile(join(a.dir, 'server.crt'), 'utf8')).trim());
+  // Private: with a secret, which lxc gets once its certificate is trusted (the password); lodged b uses it untrusted.
+  await b.lxc(['remote', 'add', 'a', url, '--accept-certificate', '--password', 'sekret']);
+  await b.lxc(['image', 'copy', 'a:priv', 'local:', '--alias', 'p']);
+  assert.equal((await b.client.images.resolve('p')).fingerprint, privFp);
+  // Push from b into a's push token (a is the HTTPS target, b the source over its unix socket).
+  const mine = await newerMetadata(img.meta, dir, 12);
+  await b.lxc(['image', 'import', mine, img.rootfs, '--alias', 'mine']);
+  await b.lxc(['image', 'copy', 'local:mine', 'a:', '--mode', 'push', '--alias', 'from-b']);
+  assert.equal((await a.client.images.resolve('from-b')).fingerprint, await sha256(mine, img.rootfs));
+});
+
+test('a real LXD 5.0.2 pulls, launches and pushes images with lodged over HTTPS (needs the core.https_address listener)', async (t) => {
+  const served = await httpsLodged(t);
+  if (!served) return;
+  const { a, url } = served;
+  const img = await busyboxImage();
+  const fp = (await a.client.images.resolve('busybox')).fingerprint;
+  const bb = await a.client.images.get(fp);
+  await a.client.images.update(fp, { ...bb.image, public: true }, bb.etag);
+  const lxd = await startLxd(t);
+  await lxd.lxc(['remote', 'add', 'lodgepub', url, '--accept-certificate', '--public']);
+  await lxd.lxc(['remote', 'add', 'lodge', url, '--accept-certificate', '--password', 'sekret']);
+  await lxd.lxc(['launch', 'lodgepub:busybox', 'from-lodge']);
+  assert.match((await lxd.lxc(['exec', 'from-lodge', '--', 'cat', '/etc/hostname'])).stdout, /from-lodge/);
+  const onLxd = JSON.parse((await lxd.lxc(['image', 'list', '--format', 'json'])).stdout) as { fingerprint: string; cached: boolean }[];
+  assert.ok(onLxd.some((i) => i.fingerprint === fp && i.cached));
+  // LXD pushes into lodged's push token.
+  const dir = await tmp(t);
+  const mine = await newerMetadata(img.meta, dir, 13);
+  await lxd.lxc(['image', 'import', mine, img.rootfs, '--alias', 'lxd-own']);
+  await lxd.lxc(['image', 'copy', 'local:lxd-own', 'lodge:', '--mode', 'push', '--alias', 'from-lxd']);
+  assert.equal((await a.client.images.resolve('from-lxd')).fingerprint, await sha256(mine, img.rootfs));
 });

@@ -1,7 +1,7 @@
 // Image endpoints: list, upload (raw, multipart, or into a push token), copy from image servers, get, update,
 // delete, export (download, or push to another server), one-time secrets, refresh.
 import type { ImageExportPost, ImagePut, ImagesPost } from '@lodge/api';
-import { ApiError, isUnsetTime } from '@lodge/api';
+import { ApiError, isUnsetTime, zeroTime } from '@lodge/api';
 import { exportImage } from '../images/export.js';
 import { pushToTarget } from '../images/push.js';
 import { randomSecret, type PushTokenMetadata } from '../images/tokens.js';
@@ -158,7 +158,7 @@ function pull(req: ApiRequest, s: State, body: ImagesPost) {
 function pushToken(req: ApiRequest, s: State, body: ImagesPost) {
   const fingerprint = body.source?.fingerprint;
   if (!fingerprint) throw ApiError.badRequest('The push mode needs source.fingerprint');
-  const meta: PushTokenMetadata = { aliases: body.aliases ?? null, expires_at: body.expires_at, properties: body.properties ?? null, public: body.public ?? false };
+  const meta: PushTokenMetadata = { aliases: body.aliases ?? null, expires_at: body.expires_at || zeroTime, properties: body.properties ?? null, public: body.public ?? false };
   return operation(s.imageTokens.create(req.project, fingerprint, lc(req), meta));
 }
 
