@@ -62,7 +62,7 @@ test('launch from a simplestreams server: the image is downloaded once, cached, 
   assert.equal(img!.cached, true);
   assert.equal(img!.public, false);
   assert.equal(img!.auto_update, true, 'images.auto_update_cached defaults to true for images requested by alias');
-  assert.deepEqual(img!.update_source, { alias: 'busybox', certificate: '', protocol: 'simplestreams', server: server.url, image_type: 'container' });
+  assert.deepEqual(img!.update_source, { alias: 'busybox', certificate: '', protocol: 'simplestreams', server: server.url, image_type: '' });
   assert.equal(img!.properties.os, 'Busybox');
   assert.equal(img!.properties.serial, '20240101_00:00');
   assert.equal(img!.properties.description, `Busybox test ${img!.properties.architecture} (20240101_00:00)`);
@@ -124,9 +124,12 @@ test('image copy from simplestreams, with download progress in the operation and
 test('cached images unused for images.remote_cache_expiry are removed; projects can keep theirs', async (t) => {
   const { d, env, v1 } = await setup(t);
   await d.lxc(['image', 'import', (await busyboxImage()).unified, '--alias', 'local-bb']);
-  await d.lxc(['project', 'create', 'keep', '-c', 'features.images=true', '-c', 'features.profiles=false', '-c', 'images.remote_cache_expiry=0']);
+  await d.lxc(['project', 'create', 'keep', '-c', 'features.images=true', '-c', 'features.profiles=false', '-c', 'images.remote_cache_expiry=0', '-c', 'images.auto_update_cached=false']);
   await d.lxc(['init', 'ss:busybox', 'c1'], { env });
   await d.lxc(['init', 'ss:busybox', 'k1', '--project', 'keep'], { env });
+  const kept = (await images(d, 'keep'))[0]!;
+  assert.equal(kept.cached, true);
+  assert.equal(kept.auto_update, false, 'the project turned images.auto_update_cached off');
   await d.lxc(['delete', 'c1']);
   await d.lxc(['delete', 'k1', '--project', 'keep']);
   assert.ok((await images(d)).some((i) => i.fingerprint === v1 && i.cached));
@@ -398,4 +401,32 @@ test('a real LXD 5.0.2 pulls, launches and pushes images with lodged over HTTPS 
   await lxd.lxc(['image', 'import', mine, img.rootfs, '--alias', 'lxd-own']);
   await lxd.lxc(['image', 'copy', 'local:lxd-own', 'lodge:', '--mode', 'push', '--alias', 'from-lxd']);
   assert.equal((await a.client.images.resolve('from-lxd')).fingerprint, await sha256(mine, img.rootfs));
+});
+
+test('the same simplestreams server seen by a real LXD 5.0.2 and by lodged: the same image record', async (t) => {
+  const { d, server, env, v1 } = await setup(t);
+  const lxd = await startLxd(t, { env });
+  await lxd.lxc(['remote', 'add', 'ss', server.url, '--protocol', 'simplestreams', '--public'], { env });
+  await lxd.lxc(['init', 'ss:busybox', 'c1'], { env });
+  await d.lxc(['init', 'ss:busybox', 'c1'], { env });
+  const theirs = (JSON.parse((await lxd.lxc(['image', 'list', '--format', 'json'])).stdout) as Image[])[0]!;
+  const ours = (await images(d))[0]!;
+  assert.equal(theirs.fingerprint, v1);
+  const pick = (i: Image) => ({
+    fingerprint: i.fingerprint,
+    filename: i.filename,
+    profiles: i.profiles,
+    architecture: i.architecture,
+    type: i.type,
+    size: i.size,
+    public: i.public,
+    cached: i.cached,
+    auto_update: i.auto_update,
+    created_at: i.created_at,
+    expires_at: i.expires_at,
+    properties: i.properties,
+    update_source: i.update_source,
+    aliases: i.aliases,
+  });
+  assert.deepEqual(pick(ours), pick(theirs));
 });

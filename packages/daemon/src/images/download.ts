@@ -156,10 +156,9 @@ export class ImageDownloader {
       }
       const here = await this.images.store.read((tx) => this.images.resolve(tx, a.project, fp)).catch(() => undefined);
       if (here) return here;
-      const source: ImageSource | undefined = byAlias ? { alias: a.alias, certificate: a.certificate ?? '', protocol, server: a.server, image_type: '' } : undefined;
-      const adopted = await this.adopt(a, fp, { alias: a.alias, certificate: a.certificate ?? '', protocol, server: a.server, image_type: '' }, byAlias);
-      if (adopted) return adopted;
-      return this.fetch(a, remote, source, byAlias);
+      // LXD leaves update_source.image_type empty.
+      const source: ImageSource = { alias: a.alias, certificate: a.certificate ?? '', protocol, server: a.server, image_type: '' };
+      return (await this.adopt(a, fp, source, byAlias)) ?? this.fetch(a, remote, byAlias ? source : undefined, byAlias);
     });
   }
 
@@ -177,7 +176,7 @@ export class ImageDownloader {
         cached: a.setCached ?? false,
         last_used_at: a.setCached ? now : other.last_used_at,
         uploaded_at: now,
-        update_source: { ...source, image_type: other.type },
+        update_source: source,
         profiles: ['default'],
       };
       await tx.images.create(scope, fp, rec);
@@ -229,10 +228,11 @@ export class ImageDownloader {
       public: a.public ?? false,
       filename: info.filename || undefined,
       properties: info.properties ?? {},
+      metadataProperties: false,
       cached: a.setCached ?? false,
       lastUsedAt: a.setCached ? now : undefined,
       autoUpdate: byAlias ? (a.autoUpdate ?? false) : false,
-      updateSource: source ? { ...source, image_type: info.type || 'container' } : undefined,
+      updateSource: source,
       createdAt: info.created_at || undefined,
       expiresAt: info.expires_at || undefined,
       lc: a.lc,

@@ -23,6 +23,8 @@ export interface ImportRequest {
   filename?: string;
   /** Overrides for metadata.yaml properties (X-LXD-properties). */
   properties?: Record<string, string>;
+  /** False: the properties are exactly `properties` (an image server's description of the image, as LXD keeps it). */
+  metadataProperties?: boolean;
   aliases?: ImageAlias[];
   profiles?: string[];
   cached?: boolean;
@@ -155,7 +157,7 @@ export class ImageImporter {
       public: req.public ?? false,
       auto_update: req.autoUpdate ?? false,
       cached: req.cached ?? false,
-      properties: { ...c.properties, ...(req.properties ?? {}) },
+      properties: { ...(req.metadataProperties === false ? {} : c.properties), ...(req.properties ?? {}) },
       profiles: req.profiles ?? ['default'],
       created_at: req.createdAt ?? formatTime(c.creationDate * 1000),
       expires_at: req.expiresAt ?? (c.expiryDate > 0 ? formatTime(c.expiryDate * 1000) : epochTime),
