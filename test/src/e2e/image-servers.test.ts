@@ -74,7 +74,9 @@ test('launch from a simplestreams server: the image is downloaded once, cached, 
   assert.equal(instance.config['image.serial'], '20240101_00:00');
 
   // Second launch, by the same alias and by the arch-qualified one: the cache serves both.
+  await new Promise((r) => setTimeout(r, 20));
   await d.lxc(['launch', 'ss:busybox', 'c2'], { env });
+  assert.ok(Date.parse((await images(d))[0]!.last_used_at) > Date.parse(img!.last_used_at), 'last_used_at moves on with each use');
   await d.lxc(['init', `ss:busybox/test/${img!.properties.architecture}`, 'c3'], { env });
   assert.equal(server.fileDownloads, 2, 'no second download');
   assert.equal((await images(d)).length, 1);
@@ -260,6 +262,12 @@ test('LXD protocol with a real LXD 5.0.2: launch and copy its public and private
   await d.lxc(['image', 'delete', 'private-copy']);
   await d.lxc(['image', 'copy', 'lxd:priv', 'local:', '--mode', 'relay', '--alias', 'relayed']);
   assert.equal((await d.client.images.resolve('relayed')).fingerprint, unifiedFp);
+  // launch of a private image: lxc gets a secret from LXD and gives it to lodged with the fingerprint.
+  await d.lxc(['image', 'delete', 'relayed']);
+  await d.lxc(['launch', 'lxd:priv', 'c3']);
+  const viaSecret = (await images(d)).find((i) => i.fingerprint === unifiedFp)!;
+  assert.equal(viaSecret.cached, true);
+  assert.equal(viaSecret.auto_update, false, 'by fingerprint: nothing to follow');
 
   // Push ours to LXD: LXD gives lxc a push token, lodged uploads into it as an untrusted client.
   const mine = await newerMetadata(img.meta, dir, 7);
