@@ -30,6 +30,8 @@ export async function httpsGet(url: string, opts: HttpsGetOptions = {}): Promise
         // A pinned certificate is trusted as itself, whatever name it carries (as LXD's client does).
         ...(opts.ca ? { ca: opts.ca, checkServerIdentity: () => undefined } : {}),
       });
+      // No byte for 30 s (before the headers or while the body streams) ends the transfer.
+      req.setTimeout(30_000, () => req.destroy(new Error(`Timed out fetching ${current.href}`)));
       req.on('response', resolve);
       req.on('error', reject);
       req.end();
