@@ -19,6 +19,8 @@ export interface ImportImageOptions {
   properties?: Record<string, string>;
   /** Called with bytes sent so far. */
   onProgress?: (sent: number, total: number) => void;
+  /** Extra request headers (X-LXD-fingerprint, X-LXD-secret for a push token). */
+  headers?: Record<string, string>;
 }
 
 function counting(total: number, onProgress?: (sent: number, total: number) => void): Transform {
@@ -83,9 +85,14 @@ export class Images {
 
   async import(opts: ImportImageOptions): Promise<RemoteOperation> {
     const events = await this.c.events();
+    return this.c.track(await this.upload(opts), events);
+  }
+
+  /** Sends the upload and returns the server's operation without following it (untrusted pushes can't use events). */
+  async upload(opts: ImportImageOptions): Promise<Operation> {
     const metaSize = (await stat(opts.metaFile)).size;
     const rootSize = opts.rootfsFile ? (await stat(opts.rootfsFile)).size : 0;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     let body: Readable;
     if (opts.rootfsFile) {
       const boundary = randomBytes(16).toString('hex');
@@ -100,7 +107,7 @@ export class Images {
     if (opts.properties && Object.keys(opts.properties).length > 0) headers['X-LXD-properties'] = new URLSearchParams(opts.properties).toString();
     const res = await this.c.raw('POST', '/1.0/images', body.pipe(counting(metaSize + rootSize, opts.onProgress)), { headers });
     const env = JSON.parse((await readBody(res)).toString()) as { metadata: Operation };
-    return this.c.track(env.metadata, events);
+    return env.metadata;
   }
 
   /** Starts an export; the response is a single file or multipart (metadata + rootfs). */

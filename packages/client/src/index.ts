@@ -26,3 +26,6 @@ export { ServerApi } from './server.js';
 export { saveImageFile, headerParam, type ImageFileTargets, type ImageFileResult } from './image-file.js';
 export { Instances, filterQuery, octalMode, type InstanceFileInfo, type InstanceFileGet, type InstanceFilePush } from './instances.js';
 export { execInstance, consoleInstance, ControlChannel, type SessionIo, type ExecResult, type ConsoleSession, type Input, type Output } from './exec.js';
+export * from './simplestreams.js';
+export { SimpleStreamsClient, type SimpleStreamsOptions, type SimpleStreamsDownload } from './simplestreams-client.js';
+export { LxdImageServer, ProgressText, byteSizeString, downloadVerified, httpsGet, joinUrl, pushImage, type DownloadOptions, type HttpsGetOptions, type PushOptions } from './image-remote.js';

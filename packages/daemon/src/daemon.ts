@@ -11,8 +11,12 @@ import { listenUnix } from './http/listeners.js';
 import { HttpsListener } from './http/tls.js';
 import { ApiServer } from './http/server.js';
 import { AliasService } from './images/aliases.js';
+import { ImageDownloader } from './images/download.js';
 import { ImageImporter } from './images/importer.js';
+import { ImageRefresher } from './images/refresh.js';
 import { ImageService } from './images/service.js';
+import { ImageTasks } from './images/tasks.js';
+import { ImageTokens } from './images/tokens.js';
 import { hookCommand } from './instance/hook.js';
 import { LxcDriver } from './instance/lxc/driver.js';
 import { InstanceService } from './instance/service.js';
@@ -59,6 +63,7 @@ export class Daemon {
   private listeners: Server[] = [];
   private https?: HttpsListener;
   private api?: ApiServer;
+  private imageTasks?: ImageTasks;
   private stopping?: Promise<void>;
   state?: State;
   /** Called once a shutdown requested through the API has finished. */
@@ -141,6 +146,11 @@ export class Daemon {
     profiles.addDeviceCheck((tx, devices) => checkNics(instances.ctx, tx, devices));
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const migration = new MigrationService(instances.ctx, instances, () => server.certificate);
+    const imageImporter = new ImageImporter(images, aliases, runner);
+    const imageDownloader = new ImageDownloader(images, imageImporter, { architectures: host.architectures }, log);
+    const imageRefresher = new ImageRefresher(images, imageDownloader);
+    instances.remoteImages = (args) => imageDownloader.download(args);
+    this.imageTasks = new ImageTasks(images, imageRefresher, operations, log);
     const state: State = {
       paths,
       store,
@@ -153,8 +163,11 @@ export class Daemon {
       pools,
       poolAdmin: new PoolAdmin(store, events, pools),
       images,
-      imageImporter: new ImageImporter(images, aliases, runner),
+      imageImporter,
       aliases,
+      imageDownloader,
+      imageRefresher,
+      imageTokens: new ImageTokens(operations, events),
       instances,
       migration,
       trust,
@@ -172,6 +185,7 @@ export class Daemon {
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     await this.startHttps(this.api, state);
     log.info('Lodge daemon started', { dir: paths.dir, pid: process.pid });
+    this.imageTasks.start();
     void instances
       .startup()
       .then(() => instances.startScheduler())
@@ -193,6 +207,7 @@ export class Daemon {
     this.api?.closeWebsockets();
     const s = this.state;
     s?.instances.stopScheduler();
+    this.imageTasks?.stop();
     if (s) {
       const running = s.operations.running().filter((o) => o.class === 'task');
       await Promise.race([Promise.all(running.map((o) => o.wait(-1))), new Promise((r) => setTimeout(r, 10_000))]);

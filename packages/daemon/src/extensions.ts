@@ -18,6 +18,9 @@ const core = [
 
 const images = ['api_filtering', 'image_types', 'image_profiles', 'images_expiry', 'image_compression_algorithm', 'image_create_aliases'];
 
+/** Image servers: copies from simplestreams and LXD servers, push/relay, refresh, per-project cache settings. */
+const imageServers = ['image_force_refresh', 'images_push_relay', 'image_source_project', 'images_target_project', 'projects_images_remote_cache_expiry', 'projects_images_auto_update'];
+
 const profilesAndProjects = ['profile_usedby', 'projects', 'usedby_consistency', 'project_usage', 'projects_limits_instances'];
 
 const storage = ['storage'];
@@ -89,6 +92,7 @@ const resources = ['resources', 'resources_v2', 'resources_cpu_socket', 'resourc
 export const supportedExtensions: string[] = sortExtensions([
   ...core,
   ...images,
+  ...imageServers,
   ...profilesAndProjects,
   ...storage,
   ...instances,

@@ -2,8 +2,11 @@
 import type { Store } from './db/store.js';
 import type { EventHub } from './events/hub.js';
 import type { AliasService } from './images/aliases.js';
+import type { ImageDownloader } from './images/download.js';
 import type { ImageImporter } from './images/importer.js';
+import type { ImageRefresher } from './images/refresh.js';
 import type { ImageService } from './images/service.js';
+import type { ImageTokens } from './images/tokens.js';
 import type { InstanceService } from './instance/service.js';
 import type { MigrationService } from './migration/service.js';
 import type { NetworkService } from './network/service.js';
@@ -32,6 +35,10 @@ export interface State {
   readonly images: ImageService;
   readonly imageImporter: ImageImporter;
   readonly aliases: AliasService;
+  /** Images from image servers (simplestreams, LXD), their refresh, and one-time image tokens. */
+  readonly imageDownloader: ImageDownloader;
+  readonly imageRefresher: ImageRefresher;
+  readonly imageTokens: ImageTokens;
   readonly instances: InstanceService;
   readonly migration: MigrationService;
   /** The trust store (certificates allowed over HTTPS). */

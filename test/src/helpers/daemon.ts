@@ -15,6 +15,8 @@ export interface DaemonOptions {
   wrap?: string[];
   /** Let lodged create lodgebr0 (only inside a test network namespace). */
   defaultNetwork?: boolean;
+  /** Extra environment for lodged (e.g. NODE_EXTRA_CA_CERTS for a test CA). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class TestDaemon {
@@ -50,7 +52,7 @@ export class TestDaemon {
     if (this.opts.defaultNetwork && !this.opts.wrap) throw new Error('defaultNetwork needs a test network namespace (wrap)');
     const args = ['--dir', this.dir, ...(this.opts.defaultNetwork ? [] : ['--no-default-network']), ...(this.opts.args ?? [])];
     const [cmd, ...prefix] = [...(this.opts.wrap ?? []), lodgedBin];
-    const proc = spawn(cmd!, [...prefix, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(cmd!, [...prefix, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.opts.env } });
     this.proc = proc;
     proc.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
     const ready = await run(lodgedBin, ['waitready', '--dir', this.dir, '--timeout', '30'], { allowFail: true });

@@ -46,10 +46,11 @@ export class TestLxd {
   }
 }
 
-export async function startLxd(t: TestContext): Promise<TestLxd> {
+/** env: extra environment for the daemon (e.g. SSL_CERT_FILE to trust a test CA). */
+export async function startLxd(t: TestContext, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<TestLxd> {
   const dir = await mkdtemp(join(tmpdir(), 'lodge-lxd-'));
   await chmod(dir, 0o711);
-  const proc = spawn('lxd', ['--group', 'root'], { env: { ...process.env, LXD_DIR: dir }, stdio: 'ignore' });
+  const proc = spawn('lxd', ['--group', 'root'], { env: { ...process.env, ...opts.env, LXD_DIR: dir }, stdio: 'ignore' });
   const lxd = new TestLxd(dir, proc);
   t.after(async () => {
     await lxd.stop();

@@ -1,5 +1,6 @@
 // Project configuration keys: features.* decide which objects a project owns, limits.* cap its usage.
 import type { KeyRule, KeySchema } from './keys.js';
+import { isImagePeriod } from './server.js';
 import { isAny, isBool, isInt64, optional } from './validators.js';
 
 export const projectFeatures = ['features.images', 'features.profiles', 'features.storage.volumes', 'features.networks'] as const;
@@ -31,9 +32,9 @@ export const projectSchema: KeySchema = {
     'backups.compression_algorithm': { validate: isAny, doc: 'Per-project override of the server key' },
     'images.default_architecture': notEnforced('images.default_architecture'),
     'images.auto_update_cached': { validate: optional(isBool), doc: 'Per-project override of the server key' },
-    'images.auto_update_interval': { validate: optional(isInt64), doc: 'Per-project override of the server key' },
+    'images.auto_update_interval': { validate: optional(isImagePeriod), doc: 'Per-project override of the server key' },
     'images.compression_algorithm': { validate: isAny, doc: 'Per-project override of the server key' },
-    'images.remote_cache_expiry': { validate: optional(isInt64), doc: 'Per-project override of the server key' },
+    'images.remote_cache_expiry': { validate: optional(isImagePeriod), doc: 'Per-project override of the server key' },
     restricted: { validate: optional(restrictedFalse), default: 'false', doc: 'Block access to security-sensitive features' },
   },
   patterns: [

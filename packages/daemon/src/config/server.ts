@@ -1,6 +1,14 @@
 // Server configuration keys (GET/PUT /1.0 "config").
 import type { KeyRule, KeySchema } from './keys.js';
-import { isAny, isBool, isCompressionAlgorithm, isInt64, isListenAddress, optional } from './validators.js';
+import { isAny, isBool, isCompressionAlgorithm, isInt64, isListenAddress, optional, type Validator } from './validators.js';
+
+/**
+ * Hours or days for the image cache keys: LXD takes integers; lodge also takes decimals (0.001 hours),
+ * which lets a test see a refresh or an expiry without waiting hours.
+ */
+export const isImagePeriod: Validator = (value) => {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`Invalid value "${value}" (a non-negative number is expected)`);
+};
 
 /** LXD's expiry expressions for tokens: "1d 2H", units S M H d w m y, each at most once. */
 const isTokenExpiry: KeyRule['validate'] = (value) => {
@@ -21,9 +29,9 @@ export const serverSchema: KeySchema = {
     'core.proxy_ignore_hosts': { validate: isAny, doc: 'Hosts which do not need the proxy' },
     'core.shutdown_timeout': { validate: optional(isInt64), default: '5', doc: 'Minutes to wait for operations on shutdown' },
     'images.auto_update_cached': { validate: optional(isBool), default: 'true', doc: 'Whether to auto-update cached images' },
-    'images.auto_update_interval': { validate: optional(isInt64), default: '6', doc: 'Hours between image refreshes (0 disables)' },
+    'images.auto_update_interval': { validate: optional(isImagePeriod), default: '6', doc: 'Hours between refreshes of images with auto_update (0 disables)' },
     'images.compression_algorithm': { validate: optional(isCompressionAlgorithm), default: 'gzip', doc: 'Compression for new images' },
-    'images.remote_cache_expiry': { validate: optional(isInt64), default: '10', doc: 'Days after which unused cached images are removed' },
+    'images.remote_cache_expiry': { validate: optional(isImagePeriod), default: '10', doc: 'Days after which unused cached images are removed (0 keeps them)' },
     'backups.compression_algorithm': { validate: optional(isCompressionAlgorithm), default: 'gzip', doc: 'Compression for new backups' },
     'core.bgp_address': notYet('BGP'),
     'core.bgp_asn': notYet('BGP'),

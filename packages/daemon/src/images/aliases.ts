@@ -56,6 +56,17 @@ export class AliasService {
     });
   }
 
+  /** Aliases for a newly copied image, all or none. */
+  async createAll(project: string, target: string, aliases: { name: string; description?: string }[], lc: LifecycleOptions): Promise<void> {
+    if (aliases.length === 0) return;
+    await this.store.tx(async (tx) => {
+      for (const a of aliases) {
+        const rec = await this.createIn(tx, project, { name: a.name, description: a.description ?? '', target, type: '' });
+        tx.onCommit(() => this.images.events.lifecycle(project, 'image-alias-created', `/1.0/images/aliases/${seg(rec.name)}`, { ...lc, context: { target: rec.target } }));
+      }
+    });
+  }
+
   async update(project: string, name: string, put: Partial<ImageAliasesEntryPut>, opts: { etag?: (c: string) => void; patch: boolean; lc: LifecycleOptions }): Promise<void> {
     await this.store.tx(async (tx) => {
       const scope = await this.images.scope(tx, project);

@@ -23,11 +23,18 @@ export interface ImportRequest {
   filename?: string;
   /** Overrides for metadata.yaml properties (X-LXD-properties). */
   properties?: Record<string, string>;
+  /** False: the properties are exactly `properties` (an image server's description of the image, as LXD keeps it). */
+  metadataProperties?: boolean;
   aliases?: ImageAlias[];
   profiles?: string[];
   cached?: boolean;
   autoUpdate?: boolean;
   updateSource?: ImageSource;
+  /** Dates the image server gave (downloads); metadata.yaml's otherwise. */
+  createdAt?: string;
+  expiresAt?: string;
+  /** Cached images start as used now (so the expiry counts from their download). */
+  lastUsedAt?: string;
   lc: LifecycleOptions;
 }
 
@@ -150,11 +157,11 @@ export class ImageImporter {
       public: req.public ?? false,
       auto_update: req.autoUpdate ?? false,
       cached: req.cached ?? false,
-      properties: { ...c.properties, ...(req.properties ?? {}) },
+      properties: { ...(req.metadataProperties === false ? {} : c.properties), ...(req.properties ?? {}) },
       profiles: req.profiles ?? ['default'],
-      created_at: formatTime(c.creationDate * 1000),
-      expires_at: c.expiryDate > 0 ? formatTime(c.expiryDate * 1000) : epochTime,
-      last_used_at: zeroTime,
+      created_at: req.createdAt ?? formatTime(c.creationDate * 1000),
+      expires_at: req.expiresAt ?? (c.expiryDate > 0 ? formatTime(c.expiryDate * 1000) : epochTime),
+      last_used_at: req.lastUsedAt ?? zeroTime,
       uploaded_at: now,
       update_source: req.updateSource,
       split: req.spooled.rootfsPath !== undefined,

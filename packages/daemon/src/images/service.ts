@@ -3,12 +3,13 @@ import { rm } from 'node:fs/promises';
 import type { Image, ImagePut } from '@lodge/api';
 import { ApiError, epochTime, formatTime } from '@lodge/api';
 import type { ImageRecord } from '../db/records.js';
-import type { Store, Tx } from '../db/store.js';
+import { globalScope, type Store, type Tx } from '../db/store.js';
 import type { EventHub, LifecycleOptions } from '../events/hub.js';
 import type { ProjectService } from '../projects/service.js';
 import type { Paths } from '../sys/paths.js';
 import { etagOf } from '../util/etag.js';
 import { KeyedLock } from '../util/lock.js';
+import { cacheSettings, type ImageCacheSettings } from './cache-policy.js';
 
 /** Called before an image's files go away (pools drop their unpacked copies). */
 export type ImageRemoved = (fingerprint: string) => Promise<void>;
@@ -105,6 +106,46 @@ export class ImageService {
     for (const fn of this.removed) await fn(fp);
     await rm(this.paths.image(fp), { force: true });
     await rm(this.paths.imageRootfs(fp), { force: true });
+  }
+
+  /**
+   * After a copy from an image server: the request's visibility, auto_update, filename and extra
+   * properties, when any is given (as LXD's imgPostRemoteInfo).
+   */
+  async applyCopy(project: string, fp: string, opts: { public?: boolean; autoUpdate?: boolean; filename?: string; properties?: Record<string, string> }): Promise<void> {
+    await this.store.tx(async (tx) => {
+      const scope = await this.scope(tx, project);
+      const rec = await tx.images.must(scope, fp);
+      const props = opts.properties ?? {};
+      if (opts.public || opts.autoUpdate || opts.filename || Object.keys(props).length > 0) {
+        tx.images.put(scope, fp, { ...rec, public: opts.public ?? false, auto_update: opts.autoUpdate ?? false, filename: opts.filename || rec.filename, properties: { ...rec.properties, ...props } });
+      }
+    });
+  }
+
+  /** images.auto_update_cached, images.auto_update_interval and images.remote_cache_expiry as they apply to a project. */
+  async cacheSettings(project: string): Promise<ImageCacheSettings> {
+    return this.store.read(async (tx) => cacheSettings(await tx.serverConfig(), (await tx.projects.get(globalScope, project))?.config));
+  }
+
+  /**
+   * A refresh found a newer image: it takes over the old one's aliases, cached flag, last use and
+   * profiles, and the old record goes (its files too once no project has it).
+   */
+  async replace(project: string, oldFp: string, newFp: string): Promise<void> {
+    await this.locks.run(oldFp, async () => {
+      let orphaned = false;
+      await this.store.tx(async (tx) => {
+        const scope = await this.scope(tx, project);
+        const old = await tx.images.must(scope, oldFp);
+        const next = await tx.images.must(scope, newFp);
+        tx.images.put(scope, newFp, { ...next, cached: old.cached, last_used_at: old.last_used_at, profiles: old.profiles });
+        for (const a of await tx.aliases.list(scope)) if (a.target === oldFp) tx.aliases.put(scope, a.name, { ...a, target: newFp, type: next.type });
+        await tx.images.delete(scope, oldFp);
+        orphaned = (await tx.images.all()).every((i) => i.name !== oldFp);
+      });
+      if (orphaned) await this.removeFiles(oldFp);
+    });
   }
 
   /** Marks an image as used now (instance creation). */

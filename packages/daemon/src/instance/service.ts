@@ -5,7 +5,7 @@ import type { Instance, InstanceConsolePost, InstanceExecPost, InstanceFull, Ins
 import { ApiError } from '@lodge/api';
 import { validateInstanceName } from '../config/names.js';
 import { isTrue } from '../config/validators.js';
-import type { ProfileRecord } from '../db/records.js';
+import type { ImageRecord, ProfileRecord } from '../db/records.js';
 import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { OperationOptions } from '../operations/operation.js';
@@ -28,6 +28,7 @@ import { importBackup, type ImportRequest as BackupImportRequest } from './backu
 import { createBackup, deleteBackup, getBackup, listBackups, openBackup, renameBackup, toApiBackup } from './backups.js';
 import { renameInstance } from './rename.js';
 import type { SpooledImage } from '../images/upload.js';
+import type { DownloadArgs } from '../images/download.js';
 import { restoreSnapshot } from './restore.js';
 import { createSnapshot, deleteSnapshot, listSnapshots, precheckSnapshot, renameSnapshot, snapshotToApi, updateSnapshotExpiry } from './snapshots.js';
 import { afterStop, freezeInstance, runtimeState, startInstance, stopInstance } from './runtime.js';
@@ -44,6 +45,8 @@ export class InstanceService {
   /** Device hot-plug into running containers: handlers register per device type. */
   readonly devices = new HotplugRegistry();
   private readonly hotplug: Hotplug = (view, added, removed, pid) => this.devices.apply(view, added, removed, pid);
+  /** Fetches (or finds cached) an image from an image server; set by the daemon. */
+  remoteImages?: (args: DownloadArgs) => Promise<ImageRecord>;
 
   constructor(readonly ctx: InstanceContext) {
     ctx.profiles.addUsage(async (tx, scope, profile) =>
@@ -226,7 +229,37 @@ export class InstanceService {
       await this.withLock(project, name, () => refreshCopy(this.ctx, project, req));
       return;
     }
-    await this.withLock(project, name, () => createInstance(this.ctx, project, req, progress, lc, { copy: copyPlanner(this.ctx) }));
+    const local = await this.withRemoteImage(project, req, progress, lc);
+    await this.withLock(project, name, () => createInstance(this.ctx, project, local, progress, lc, { copy: copyPlanner(this.ctx) }));
+  }
+
+  /**
+   * An image on another server is first downloaded (or found in the cache) as a cached image of the
+   * project; the instance is then created from it like from any local image.
+   */
+  private async withRemoteImage(project: string, req: InstancesPost, progress: Progress, lc: LifecycleOptions): Promise<InstancesPost> {
+    const src = req.source;
+    if (src?.type !== 'image' || !src.server) return req;
+    if (!this.remoteImages) throw ApiError.badRequest('Images from remote servers are not supported');
+    const alias = src.alias || src.fingerprint;
+    if (!alias) throw ApiError.badRequest('must specify one of alias or fingerprint for init from image');
+    const settings = await this.ctx.images.cacheSettings(project);
+    const image = await this.remoteImages({
+      project,
+      server: src.server,
+      protocol: src.protocol,
+      certificate: src.certificate,
+      secret: src.secret,
+      alias,
+      type: req.type || 'container',
+      setCached: true,
+      preferCached: true,
+      autoUpdate: settings.autoUpdateCached,
+      public: false,
+      progress,
+      lc,
+    });
+    return { ...req, source: { type: 'image', fingerprint: image.fingerprint } };
   }
 
   /** Creates an instance whose volume comes from a given source planner (migration targets). */
