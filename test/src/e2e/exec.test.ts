@@ -1,7 +1,15 @@
-// Exec end to end with the real lxc client: exit codes, stdin, env, user/cwd, interactive pty, record-output.
+// Exec end to end with the real lxc client and the client library: exit codes, stdin, env, user/cwd,
+// interactive sessions on the container's own pty, record-output.
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { Operation } from '@lodge/api';
+import { execInstance, type ControlChannel } from '@lodge/client';
 import { startDaemon } from '../helpers/daemon.js';
 import { run } from '../helpers/run.js';
 
@@ -27,13 +35,122 @@ test('exit codes, stdout/stderr apart, stdin, environment, user and cwd', async 
   assert.equal((await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'echo $GREETING'])).stdout.trim(), 'hello');
 });
 
-test('interactive exec runs on a pty with the requested size and returns the exit code', async (t) => {
+/** A command under `script` (a terminal for lxc, so lxc asks for an interactive session), with stdin open. */
+function onTerminal(command: string, env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNullStreams; text: () => string; waitFor: (what: string | RegExp) => Promise<void>; done: Promise<number> } {
+  const child = spawn('script', ['-eqc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  child.stdin.on('error', () => undefined);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const done = new Promise<number>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? -1);
+    }),
+  );
+  const waitFor = async (what: string | RegExp): Promise<void> => {
+    for (let i = 0; !(typeof what === 'string' ? out.includes(what) : what.test(out)); i++) {
+      if (i > 1500) assert.fail(`no ${String(what)} in ${JSON.stringify(out)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, text: () => out, waitFor, done };
+}
+
+test('interactive exec with lxc: the container pty is the tty, its size follows resizes, exit codes pass, ^C interrupts', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
   await d.lxc(['launch', 'busybox', 'c1']);
-  // `script` gives lxc a terminal, so it asks for an interactive session.
-  const r = await run('script', ['-eqc', "stty cols 100 rows 30; lxc exec c1 -- sh -c 'stty size; exit 3'", '/dev/null'], { env: d.env, allowFail: true, input: '' });
+  // The terminal is one of the container's devpts (LXD's), not a host pty without a name inside.
+  const r = await run('script', ['-eqc', "stty cols 100 rows 30; lxc exec c1 -- sh -c 'tty; stty size; exit 3'", '/dev/null'], { env: d.env, allowFail: true, input: '' });
   assert.equal(r.code, 3);
-  assert.match(r.stdout, /30 100/);
+  assert.match(r.stdout, /(^|\^@)\/dev\/pts\/\d+\r\n30 100\r\n/); // ^@: script's end of input, echoed
+  const owner = await run('script', ['-eqc', "lxc exec c1 --user 1000 --group 1000 -- sh -c 'stat -c \"%u %g %a\" $(tty)'", '/dev/null'], { env: d.env, input: '' });
+  const [, uid, gid, mode] = /(\d+) (\d+) (\d+)\r\n/.exec(owner.stdout) ?? [];
+  assert.deepEqual([uid, gid], ['1000', '1000'], owner.stdout);
+  assert.equal(parseInt(mode!, 8) & 0o077, 0, owner.stdout);
+
+  // lxc sends window-resize when its terminal changes size; the command gets SIGWINCH.
+  const s = onTerminal("stty cols 80 rows 24; lxc exec c1 -- sh -c 'trap \"echo size \\$(stty size)\" WINCH; stty size; echo ready; while :; do sleep 0.1; done'", d.env);
+  await s.waitFor('ready');
+  assert.match(s.text(), /24 80\r\nready/);
+  const shell = Number((await readFile(`/proc/${s.child.pid}/task/${s.child.pid}/children`, 'utf8')).trim().split(/\s+/)[0]);
+  await run('stty', ['-F', `/proc/${shell}/fd/0`, 'rows', '40', 'cols', '100']);
+  await s.waitFor('size 40 100');
+  s.child.stdin.write('\x03'); // lxc's terminal is raw: ^C goes through as a byte, the container's pty makes it SIGINT
+  assert.equal(await s.done, 130);
+
+  const sleeper = onTerminal("lxc exec c1 -- sh -c 'echo ready; exec sleep 100'", d.env);
+  await sleeper.waitFor('ready');
+  const started = Date.now();
+  sleeper.child.stdin.write('\x03');
+  assert.equal(await sleeper.done, 130);
+  assert.ok(Date.now() - started < 10_000);
+});
+
+test('interactive exec through the API: binary output and input untouched, end of input, signals, resize', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'c1']);
+  const blob = randomBytes(512 * 1024);
+  const dir = await mkdtemp(join(tmpdir(), 'lodge-exec-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'blob'), blob);
+  await d.lxc(['file', 'push', join(dir, 'blob'), 'c1/tmp/blob']);
+
+  const session = async (command: string[], drive: (stdin: PassThrough, out: () => Buffer, ctl: () => ControlChannel) => Promise<void>, size = { width: 80, height: 24 }): Promise<{ code: number; out: Buffer }> => {
+    const stdin = new PassThrough();
+    const chunks: Buffer[] = [];
+    let control: ControlChannel | undefined;
+    const res = execInstance(d.client, 'c1', { command, interactive: true, environment: { TERM: 'xterm' }, ...size }, {
+      stdin,
+      stdout: { write: (b: Buffer) => chunks.push(b) },
+      control: (c) => void (control = c),
+    });
+    await drive(stdin, () => Buffer.concat(chunks), () => control!);
+    const { exitCode } = await res;
+    return { code: exitCode, out: Buffer.concat(chunks) };
+  };
+  const until = async (out: () => Buffer, what: string): Promise<void> => {
+    for (let i = 0; !out().toString('latin1').includes(what); i++) {
+      if (i > 1500) assert.fail(`no ${what} in ${JSON.stringify(out().toString('latin1'))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  // Raw mode on the container's pty: the file comes out byte for byte.
+  const raw = await session(['sh', '-c', 'stty raw; cat /tmp/blob'], async () => undefined);
+  assert.equal(raw.code, 0);
+  assert.ok(raw.out.equals(blob), `got ${raw.out.length} bytes`);
+
+  // And every byte value goes in unchanged.
+  const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const input = await session(['sh', '-c', 'stty raw -echo; echo ready; head -c 256 | od -An -tx1 -v | tr -d " \\n"'], async (stdin, out) => {
+    await until(out, 'ready');
+    stdin.write(bytes);
+  });
+  assert.equal(input.code, 0);
+  assert.equal(input.out.toString('latin1'), `ready\n${bytes.toString('hex')}`);
+
+  // The end of input (the text barrier) leaves the command and its terminal; ^D is data for it.
+  const ended = await session(['sh', '-c', 'sleep 1; echo still here; test -t 0 && echo tty'], async (stdin) => void stdin.end());
+  assert.deepEqual([ended.code, ended.out.toString()], [0, 'still here\r\ntty\r\n']);
+  const eof = await session(['sh', '-c', 'cat >/dev/null; echo eof'], async (stdin) => void stdin.write('abc\n\x04'));
+  assert.equal(eof.code, 0);
+  assert.match(eof.out.toString(), /eof\r\n$/);
+
+  // The default size is LXD's 80x25; window-resize changes it; a signal goes to the command.
+  const sized = await session(
+    ['sh', '-c', 'trap "echo size \\$(stty size)" WINCH; trap "echo term; exit 42" TERM; stty size; echo ready; while :; do sleep 0.1; done'],
+    async (_stdin, out, ctl) => {
+      await until(out, 'ready');
+      ctl().resize(132, 50);
+      await until(out, 'size 50 132');
+      ctl().signal(15);
+    },
+    { width: 0, height: 0 },
+  );
+  assert.equal(sized.code, 42);
+  assert.match(sized.out.toString(), /^25 80\r\nready\r\nsize 50 132\r\nterm\r\n$/);
 });
 
 test('record-output keeps stdout and stderr in log files; a stopped instance refuses exec', async (t) => {

@@ -2,6 +2,7 @@
 #ifndef LODGE_HELPER_H
 #define LODGE_HELPER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -20,6 +21,15 @@ int cmd_netinfo(int argc, char **argv);
 int cmd_cgroup_set(int argc, char **argv);
 int cmd_netcat(int argc, char **argv);
 int cmd_shift(int argc, char **argv);
+
+/* attach --pty (pty.c). pty_open: a pty from the devpts instance whose root devpts is (-1: the
+ * host's /dev/ptmx), the slave owned by uid:gid with mode 0600, hupcl clocal, rows x cols; returns
+ * the master (close-on-exec, like the slave) or -1 with errno and the failed step in *what.
+ * pty_relay: relays stdin -> master and master -> stdout, applies "resize ROWS COLS" lines read
+ * from ctl (-1: none), forwards signals in set (blocked by the caller) sent by other processes to
+ * pid, and returns pid's exit status once it exited and its output is drained. */
+int pty_open(int devpts, uid_t uid, gid_t gid, unsigned rows, unsigned cols, int *slave, int *index, const char **what);
+int pty_relay(int master, int ctl, pid_t pid, const sigset_t *set);
 
 /* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
 struct lxc_container;
@@ -75,5 +85,8 @@ int is_own_ns(int fd, const char *name);
 /* The host id that id 0 of process pid's user namespace maps to (map: "uid_map"/"gid_map");
  * -1 with errno when unmapped or unreadable. */
 int64_t host_id_of_root(int pid, const char *map);
+/* The host id that id of process pid's user namespace maps to; -1 with errno when unmapped
+ * (EOVERFLOW) or unreadable. */
+int64_t host_id(int pid, const char *map, uint64_t id);
 
 #endif

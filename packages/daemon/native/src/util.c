@@ -188,7 +188,7 @@ int is_own_ns(int fd, const char *name)
 	return same_inode(&self, &other);
 }
 
-int64_t host_id_of_root(int pid, const char *map)
+int64_t host_id(int pid, const char *map, uint64_t id)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
@@ -198,10 +198,15 @@ int64_t host_id_of_root(int pid, const char *map)
 	unsigned long long inside, outside, count;
 	int64_t found = -1;
 	while (found < 0 && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3)
-		if (inside == 0 && count > 0)
-			found = (int64_t)outside;
+		if (id >= inside && id - inside < count)
+			found = (int64_t)(outside + (id - inside));
 	fclose(f);
 	if (found < 0)
 		errno = EOVERFLOW;
 	return found;
+}
+
+int64_t host_id_of_root(int pid, const char *map)
+{
+	return host_id(pid, map, 0);
 }

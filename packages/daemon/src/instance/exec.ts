@@ -1,14 +1,31 @@
 // Exec: runs a command in a running container through lodge-helper, wired to LXD's websocket protocol.
+//
+// Non-interactive: fds 0, 1, 2 are the command's stdin/stdout/stderr (pipes); an empty text frame
+// on 0 closes its stdin; 1 and 2 end with the empty text barrier.
+//
+// Interactive (LXD's semantics for containers): fd 0 is one stream both ways to the command's
+// pty, which `lodge-helper attach --pty` takes from the container's own devpts (the command's
+// `tty` is /dev/pts/N inside, its controlling terminal, owned by the command's uid/gid). Binary
+// frames are terminal input and output, untouched (0x03, 0x04 are data: the pty's line
+// discipline turns them into SIGINT / end of file, as a terminal does). A text frame from the
+// client ends the input side only; the command keeps running (LXD closes its pty writer). When
+// the command has exited and its output is relayed, the daemon sends the text barrier on fd 0
+// and waits for the client to close fd 0 (at most 2 s here; LXD waits indefinitely). The initial
+// size is width x height when both are > 0, else 80x25 (LXD's default); `window-resize` on
+// control resizes the pty (the kernel sends SIGWINCH). `signal` goes to the command's process
+// (not its process group), as LXD does. Closing control while the command runs kills it
+// (SIGKILL); closing fd 0 hangs it up (SIGHUP).
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import type { InstanceExecControl, InstanceExecPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import type { WsConn } from '../http/websocket.js';
 import type { OperationOptions } from '../operations/operation.js';
-import { ATTACH_FAILED, attachArgs, exitStatus, signalAttached } from '../sys/helper.js';
-import { spawnPty } from '../sys/pty.js';
+import { ATTACH_FAILED, attachArgs, exitStatus, resizeLine, signalAttached, type AttachOptions } from '../sys/helper.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { runtimeState } from './runtime.js';
@@ -61,13 +78,13 @@ export async function prepareExec(ctx: InstanceContext, view: InstanceView, req:
   };
 }
 
-function attach(s: Session): { file: string; args: string[] } {
-  return attachArgs({ lxcpath: s.lxcpath, name: s.view.names.lxc, command: s.req.command, uid: s.req.user, gid: s.req.group, cwd: s.req.cwd, env: s.env });
+function attach(s: Session, extra: Pick<AttachOptions, 'pty' | 'controlFd'> = {}): { file: string; args: string[] } {
+  return attachArgs({ lxcpath: s.lxcpath, name: s.view.names.lxc, command: s.req.command, uid: s.req.user, gid: s.req.group, cwd: s.req.cwd, env: s.env, ...extra });
 }
 
-function spawnPiped(ctx: InstanceContext, s: Session): ChildProcess {
-  const { file, args } = attach(s);
-  const child = ctx.runner.spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+function spawnHelper(ctx: InstanceContext, s: Session, interactive: { rows: number; cols: number } | undefined): ChildProcess {
+  const { file, args } = interactive ? attach(s, { pty: interactive, controlFd: 3 }) : attach(s);
+  const child = ctx.runner.spawn(file, args, { stdio: interactive ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
   // A helper that cannot be started reports through 'exit' (code -2 from spawn): the exec fails, the daemon stays up.
   child.on('error', (e) => {
     ctx.log.error('Failed to run lodge-helper', { err: e.message });
@@ -78,7 +95,7 @@ function spawnPiped(ctx: InstanceContext, s: Session): ChildProcess {
 }
 
 async function recordedExec(ctx: InstanceContext, s: Session, opId: string): Promise<Record<string, unknown>> {
-  const child = spawnPiped(ctx, s);
+  const child = spawnHelper(ctx, s, undefined);
   child.stdin?.end();
   const output: Record<string, string> = {};
   if (s.req['record-output']) {
@@ -122,7 +139,7 @@ function websocketExec(ctx: InstanceContext, s: Session, base: Pick<OperationOpt
     run: async (opctx) => {
       const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Timed out waiting for websockets to connect')), connectTimeoutMs).unref());
       await Promise.race([connected, timer]);
-      const code = interactive ? await runInteractive(s, conns) : await runPiped(ctx, s, conns);
+      const code = interactive ? await runInteractive(ctx, s, conns) : await runPiped(ctx, s, conns);
       opctx.setMetadata({ return: code });
       ctx.log.debug('Exec finished', { instance: s.view.rec.name, return: code });
       return { return: code };
@@ -143,7 +160,7 @@ function handleControl(conn: WsConn | undefined, onMsg: (m: InstanceExecControl)
 }
 
 async function runPiped(ctx: InstanceContext, s: Session, conns: Map<string, WsConn>): Promise<number> {
-  const child = spawnPiped(ctx, s);
+  const child = spawnHelper(ctx, s, undefined);
   const stdin = conns.get('0')!;
   stdin.onMessage((data, binary) => {
     if (!binary && data.length === 0) child.stdin?.end();
@@ -177,29 +194,61 @@ async function pump(from: NodeJS.ReadableStream | null, to: WsConn | undefined):
   await to?.sendBarrier();
 }
 
-async function runInteractive(s: Session, conns: Map<string, WsConn>): Promise<number> {
-  const { file, args } = attach(s);
-  const cols = s.req.width && s.req.width > 0 ? s.req.width : 80;
-  const rows = s.req.height && s.req.height > 0 ? s.req.height : 24;
-  const pty = spawnPty(file, args, { name: s.env.TERM ?? 'xterm', cols, rows });
+/** A window dimension from control (LXD parses it as an integer); undefined when unusable. */
+function dimension(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^[+-]?\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 0 && n <= 0xffff ? n : undefined;
+}
+
+async function runInteractive(ctx: InstanceContext, s: Session, conns: Map<string, WsConn>): Promise<number> {
+  const { width, height } = s.req;
+  const fits = (n: number | undefined): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 0xffff;
+  const size = fits(width) && fits(height) ? { rows: height, cols: width } : { rows: 25, cols: 80 };
+  const child = spawnHelper(ctx, s, size);
+  const control = child.stdio[3] as Writable | null;
+  control?.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
   const io = conns.get('0')!;
   io.onMessage((data, binary) => {
-    if (binary) pty.write(data);
+    if (binary) child.stdin?.write(data);
+    else child.stdin?.end(); // input ends, the pty stays (LXD closes its pty writer)
   });
   let exited = false;
-  const resize = (m: InstanceExecControl): void => {
-    if (m.command === 'window-resize' && m.args) pty.resize(Math.max(Number(m.args.width) || cols, 1), Math.max(Number(m.args.height) || rows, 1));
-    if (m.command === 'signal' && typeof m.signal === 'number') signalAttached(pty.pid, m.signal);
-  };
-  handleControl(conns.get('control'), resize, () => {
-    if (!exited) pty.kill('SIGKILL');
-  });
+  handleControl(
+    conns.get('control'),
+    (m) => {
+      if (exited) return;
+      if (m.command === 'window-resize' && m.args) {
+        const cols = dimension(m.args.width);
+        const rows = dimension(m.args.height);
+        if (cols !== undefined && rows !== undefined) control?.write(resizeLine(rows, cols));
+      }
+      if (m.command === 'signal' && typeof m.signal === 'number' && child.pid) signalAttached(child.pid, m.signal);
+    },
+    () => {
+      if (!exited && child.pid) child.kill('SIGKILL');
+    },
+  );
   io.onClose(() => {
-    if (!exited) pty.kill('SIGHUP');
+    child.stdin?.end();
+    if (!exited && child.pid) signalAttached(child.pid, osConstants.signals.SIGHUP); // as a terminal hangup
   });
-  pty.onData((d) => void io.send(d));
-  const code = await new Promise<number>((resolve) => pty.onExit(({ exitCode, signal }) => resolve(signal ? 128 + signal : exitCode)));
+  // The helper's own messages (it could not attach) reach the terminal too, with terminal line ends.
+  const errors = (async () => {
+    for await (const chunk of child.stderr ?? []) {
+      const text = (chunk as Buffer).toString();
+      ctx.log.warn('lodge-helper', { instance: s.view.rec.name, message: text.trim() });
+      await io.send(Buffer.from(text.replace(/\r?\n/g, '\r\n')));
+    }
+  })();
+  const output = (async () => {
+    for await (const chunk of child.stdout ?? []) await io.send(chunk as Buffer);
+  })();
+  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(exitStatus(c, sig))));
   exited = true;
+  control?.end();
+  await Promise.all([output, errors]);
   await io.sendBarrier();
   // LXD leaves socket 0 open for the client to close after the barrier; do not wait forever.
   await new Promise<void>((resolve) => {

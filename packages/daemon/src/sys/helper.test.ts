@@ -19,6 +19,7 @@ import {
   parseFileHeader,
   parseNetinfo,
   parseShiftResult,
+  resizeLine,
   shiftArgs,
   shiftTree,
   signalAttached,
@@ -53,6 +54,19 @@ test('attachArgs: cwd defaults to HOME like LXD; no cwd without either', () => {
   assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', command: ['true'] }, env).args, ['attach', '--lxcpath', '/p', '--name', 'c', '--', 'true']);
 });
 
+test('attachArgs: --pty ROWSxCOLS and --control-fd before the command; resizeLine for that descriptor', () => {
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', pty: { rows: 24, cols: 80 }, controlFd: 3, command: ['sh'] }, env).args, [
+    'attach', '--lxcpath', '/p', '--name', 'c', '--pty', '24x80', '--control-fd', '3', '--', 'sh',
+  ]);
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', pty: { rows: 0, cols: 65535 }, command: ['sh'] }, env).args, [
+    'attach', '--lxcpath', '/p', '--name', 'c', '--pty', '0x65535', '--', 'sh',
+  ]);
+  assert.equal(resizeLine(40, 100), 'resize 40 100\n');
+  assert.throws(() => resizeLine(-1, 80), /invalid rows/);
+  assert.throws(() => resizeLine(24, 65536), /invalid cols/);
+  assert.throws(() => resizeLine(24.5, 80), /invalid rows/);
+});
+
 test('attachArgs: refuses what the helper could misread', () => {
   const base = { lxcpath: '/p', name: 'c', command: ['true'] };
   assert.throws(() => attachArgs({ ...base, command: [] }, env), /empty command/);
@@ -62,6 +76,9 @@ test('attachArgs: refuses what the helper could misread', () => {
   assert.throws(() => attachArgs({ ...base, env: { 'A=B': 'x' } }, env), /invalid environment variable/);
   assert.throws(() => attachArgs({ ...base, env: { '': 'x' } }, env), /invalid environment variable/);
   assert.throws(() => attachArgs({ ...base, command: ['echo', 'a\0b'] }, env), /NUL/);
+  assert.throws(() => attachArgs({ ...base, pty: { rows: 24, cols: 1e6 } }, env), /invalid cols/);
+  assert.throws(() => attachArgs({ ...base, controlFd: 3 }, env), /controlFd needs pty/);
+  assert.throws(() => attachArgs({ ...base, pty: { rows: 24, cols: 80 }, controlFd: 2 }, env), /invalid controlFd/);
 });
 
 test('exitStatus: the exit code, or 128+signal, as LXD returns it', () => {

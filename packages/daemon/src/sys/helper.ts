@@ -43,12 +43,31 @@ export interface AttachOptions {
   cwd?: string;
   /** The complete environment: the container's process sees nothing else (plus container=lxc). */
   env?: Record<string, string>;
+  /**
+   * Interactive: the command runs on a pty of this size from the container's own devpts (its
+   * controlling terminal, owned by uid/gid); the helper relays the pty to its own stdin/stdout.
+   */
+  pty?: { rows: number; cols: number };
+  /** With pty: the helper's descriptor (3 and up) on which it reads resizeLine() lines. */
+  controlFd?: number;
+}
+
+function checkSize(what: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 0 && v <= 0xffff)) throw new RangeError(`invalid ${what}: ${v}`);
+}
+
+/** A window size change for the control descriptor of `attach --pty` (the kernel sends SIGWINCH). */
+export function resizeLine(rows: number, cols: number): string {
+  checkSize('rows', rows);
+  checkSize('cols', cols);
+  return `resize ${rows} ${cols}\n`;
 }
 
 /**
- * The argv to run a command in a running container. The daemon spawns it itself, with pipes or a
- * pty as the command's stdio. The helper exits with the command's status, 128+N when it was killed
- * by signal N, 126/127 when the command is not executable / not found, ATTACH_FAILED otherwise.
+ * The argv to run a command in a running container. The daemon spawns it itself with pipes: they
+ * are the command's stdio, or with `pty` the two ends of the relay to the command's pty. The
+ * helper exits with the command's status, 128+N when it was killed by signal N, 126/127 when the
+ * command is not executable / not found, ATTACH_FAILED otherwise.
  */
 export function attachArgs(o: AttachOptions, env: NodeJS.ProcessEnv = process.env): { file: string; args: string[] } {
   if (o.command.length === 0) throw new RangeError('empty command');
@@ -59,6 +78,16 @@ export function attachArgs(o: AttachOptions, env: NodeJS.ProcessEnv = process.en
   if (o.gid !== undefined) args.push('--gid', String(o.gid));
   const cwd = o.cwd || o.env?.HOME;
   if (cwd) args.push('--cwd', cwd);
+  if (o.pty) {
+    checkSize('rows', o.pty.rows);
+    checkSize('cols', o.pty.cols);
+    args.push('--pty', `${o.pty.rows}x${o.pty.cols}`);
+  }
+  if (o.controlFd !== undefined) {
+    if (!o.pty) throw new RangeError('controlFd needs pty');
+    if (!(Number.isInteger(o.controlFd) && o.controlFd >= 3 && o.controlFd <= 0x7fffffff)) throw new RangeError(`invalid controlFd: ${o.controlFd}`);
+    args.push('--control-fd', String(o.controlFd));
+  }
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (k === '' || k.includes('=')) throw new RangeError(`invalid environment variable name: ${JSON.stringify(k)}`);
     args.push('--env', `${k}=${v}`);
