@@ -2,7 +2,7 @@
 // snapshots, running sources, failures that must leave nothing behind, and LXD 5.0.2 on either end.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Operation } from '@lodge/api';
@@ -33,11 +33,9 @@ async function snapshotNames(d: TestDaemon, name: string): Promise<string[]> {
   return (await d.client.get<string[]>(`/1.0/instances/${name}/snapshots`)).map((u) => u.split('/').pop()!).sort();
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+/** Instance (or snapshot) volumes on the daemon's default pool, as directories (whatever the API says). */
+async function volumeDirs(d: TestDaemon, kind = 'containers'): Promise<string[]> {
+  return (await readdir(join(d.dir, 'storage-pools', 'default', kind)).catch(() => [] as string[])).sort();
 }
 
 /** A stopped container with a marker file owned by 1000:1000, a user key and two snapshots. */
@@ -136,7 +134,7 @@ test('a live-style copy whose target cannot start the instance leaves nothing th
   assert.notEqual(failed.code, 0);
   assert.match(failed.stderr, /failed to start/);
   assert.deepEqual(await names(b), []);
-  assert.equal(await exists(join(b.dir, 'storage-pools', 'default', 'containers', 'r1')), false);
+  assert.deepEqual(await volumeDirs(b), []);
   assert.equal(await status(a, 'r1'), 'Running');
   assert.equal((await a.lxc(['exec', 'r1', '--', 'cat', '/root/k'])).stdout, 'kept\n');
 });
@@ -161,6 +159,8 @@ test('a refused copy leaves nothing on the target: existing name, missing profil
   assert.deepEqual(await snapshotNames(b, 'taken'), []);
   const volumes = JSON.parse((await b.lxc(['storage', 'volume', 'list', 'default', '-f', 'json'])).stdout) as { name: string }[];
   assert.deepEqual(volumes.map((v) => v.name), ['taken']);
+  assert.deepEqual(await volumeDirs(b), ['default_taken']);
+  assert.deepEqual(await volumeDirs(b, 'containers-snapshots'), []);
   assert.deepEqual(await names(a), ['c1']);
 });
 
@@ -189,10 +189,27 @@ test('the source daemon crashing mid-transfer leaves no half-made instance on th
   // The target's operation fails and removes what it had created.
   for (let i = 0; i < 100 && (await names(b)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(await names(b), []);
-  assert.equal(await exists(join(b.dir, 'storage-pools', 'default', 'containers', 'big')), false);
+  assert.deepEqual(await volumeDirs(b), []);
   await a.start();
   assert.deepEqual(await names(a), ['big']);
   await a.lxc(['start', 'big']);
+  assert.equal((await a.lxc(['exec', 'big', '--', 'stat', '-c', '%s', '/root/blob'])).stdout.trim(), String(200 * 1024 * 1024));
+});
+
+test('the target daemon crashing mid-transfer: its restart removes the half-made instance; the source keeps running', async (t) => {
+  const { a, b, lxc } = await twoDaemons(t);
+  await a.lxc(['launch', 'busybox', 'big']);
+  await a.lxc(['exec', 'big', '--', 'dd', 'if=/dev/urandom', 'of=/root/blob', 'bs=1M', 'count=200']);
+  const copy = spawn('lxc', ['copy', 'a:big', 'b:big', '--stateless'], { env: lxc.env, stdio: 'ignore' });
+  const exited = new Promise<number>((r) => copy.on('close', (c) => r(c ?? -1)));
+  await transferStarted(b);
+  await b.kill9();
+  assert.notEqual(await exited, 0);
+  await b.start();
+  assert.deepEqual(await names(b), []);
+  assert.deepEqual(await volumeDirs(b), []);
+  // The source was never frozen for long nor stopped: the transfer died in its first, live pass.
+  assert.equal(await status(a, 'big'), 'Running');
   assert.equal((await a.lxc(['exec', 'big', '--', 'stat', '-c', '%s', '/root/blob'])).stdout.trim(), String(200 * 1024 * 1024));
 });
 
