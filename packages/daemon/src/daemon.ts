@@ -181,6 +181,8 @@ export class Daemon {
     await profiles.ensureDefault(pool);
     await this.startNetworks(networks, store, runner);
     await this.cleanTemporaryUploads(paths);
+    const orphans = await images.sweepOrphans();
+    if (orphans.length > 0) log.warn('Removed image files no image refers to (left by a crash)', { fingerprints: orphans.join(',') });
     this.api = new ApiServer(state, endpoints);
     this.listeners.push(await listenUnix(this.api, paths.socket, this.opts.gid));
     await this.startHttps(this.api, state);

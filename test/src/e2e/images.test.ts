@@ -170,3 +170,20 @@ test('an image upload whose X-LXD-fingerprint does not match is refused', async 
   await assert.rejects(op.wait(), /fingerprints don't match/);
   assert.deepEqual(await readdir(join(d.dir, 'images')), []);
 });
+
+test('image files no record refers to (a crash between record and files) are removed when lodged starts', async (t) => {
+  const d = await startDaemon(t);
+  const img = await busyboxImage();
+  await d.lxc(['image', 'import', img.unified, '--alias', 'kept']);
+  const kept = (await d.client.get<string[]>('/1.0/images')).map((u) => u.split('/').pop()!);
+  const orphan = createHash('sha256').update('left by a crash').digest('hex');
+  await writeFile(join(d.dir, 'images', orphan), 'x');
+  await writeFile(join(d.dir, 'images', `${orphan}.rootfs`), 'y');
+  await d.kill9();
+  await d.start();
+  const files = await readdir(join(d.dir, 'images'));
+  assert.deepEqual(files.filter((f) => f.startsWith(orphan)), []);
+  assert.ok(files.includes(kept[0]!), 'the imported image keeps its file');
+  assert.match(d.log, /Removed image files no image refers to/);
+  await d.lxc(['launch', 'kept', 'c1']);
+});

@@ -1,5 +1,5 @@
 // Images: records per project, lookup by fingerprint prefix, update, delete; files shared by fingerprint.
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import type { Image, ImagePut } from '@lodge/api';
 import { ApiError, epochTime, formatTime } from '@lodge/api';
 import type { ImageRecord } from '../db/records.js';
@@ -100,6 +100,18 @@ export class ImageService {
       });
       if (orphaned) await this.removeFiles(fp);
     });
+  }
+
+  /**
+   * At start: image files no record refers to (a crash between deleting the last record and its files) go,
+   * with what was derived from them. Returns the fingerprints removed.
+   */
+  async sweepOrphans(): Promise<string[]> {
+    const known = new Set((await this.store.read((tx) => tx.images.all())).map((i) => i.name));
+    const onDisk = new Set((await readdir(this.paths.images)).map((f) => /^([0-9a-f]{64})(\.rootfs)?$/.exec(f)?.[1]).filter((fp): fp is string => fp !== undefined));
+    const orphans = [...onDisk].filter((fp) => !known.has(fp));
+    for (const fp of orphans) await this.locks.run(fp, () => this.removeFiles(fp));
+    return orphans;
   }
 
   async removeFiles(fp: string): Promise<void> {
