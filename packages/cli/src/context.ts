@@ -2,7 +2,8 @@
 import type { LodgeClient } from '@lodge/client';
 import { configDir, defaultConfig, loadConfig, saveConfig, type CliConfig } from './config.js';
 import { debugLogger, type DebugLog } from './debug.js';
-import { connect, parseRemote, remoteProject, type RemoteRef } from './remotes.js';
+import { connect, connectImageServer, parseRemote, remoteProject, type ConnectOptions, type RemoteRef } from './remotes.js';
+import { LineReader } from './prompt.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -25,7 +26,9 @@ export interface Resource extends RemoteRef {
 
 export class Context {
   private confPromise?: Promise<CliConfig>;
-  private readonly clients = new Map<string, LodgeClient>();
+  private readonly clients = new Map<string, Promise<LodgeClient>>();
+  private readonly imageClients = new Map<string, Promise<LodgeClient>>();
+  private lines?: LineReader;
   private stdinText?: Promise<string>;
   readonly debug?: DebugLog;
 
@@ -45,7 +48,7 @@ export class Context {
   }
 
   conf(): Promise<CliConfig> {
-    this.confPromise ??= this.flags.forceLocal ? Promise.resolve(defaultConfig()) : loadConfig(this.confDir);
+    this.confPromise ??= this.flags.forceLocal ? Promise.resolve(defaultConfig()) : loadConfig(this.confDir, this.io.env);
     return this.confPromise;
   }
 
@@ -63,20 +66,62 @@ export class Context {
     return remoteProject(await this.conf(), remote, this.flags.project);
   }
 
+  connectOptions(): ConnectOptions {
+    return { env: this.io.env, confDir: this.confDir, project: this.flags.project, debug: this.debug };
+  }
+
+  /** A private LXD server (lxc's GetInstanceServer); one client per remote, shared by concurrent callers. */
   async client(remote: string): Promise<LodgeClient> {
     const conf = await this.conf();
-    // Checked after the await, so concurrent callers (batch actions) share one client and its event stream.
-    const existing = this.clients.get(remote);
-    if (existing) return existing;
-    const c = connect(conf, remote, { env: this.io.env, project: this.flags.project, debug: this.debug });
-    this.clients.set(remote, c);
+    let c = this.clients.get(remote);
+    if (!c) {
+      c = connect(conf, remote, this.connectOptions());
+      this.clients.set(remote, c);
+    }
     return c;
+  }
+
+  /** An image server of the lxd protocol (lxc's GetImageServer): public remotes without a client certificate. */
+  async imageClient(remote: string): Promise<LodgeClient> {
+    const conf = await this.conf();
+    const r = conf.remotes[remote];
+    if (r && !r.public) return this.client(remote);
+    let c = this.imageClients.get(remote);
+    if (!c) {
+      c = connectImageServer(conf, remote, this.connectOptions());
+      this.imageClients.set(remote, c);
+    }
+    return c;
+  }
+
+  /** Adds a client made elsewhere (remote add) so that close() closes it. */
+  adopt(c: LodgeClient): LodgeClient {
+    this.imageClients.set(`#${this.imageClients.size}`, Promise.resolve(c));
+    return c;
+  }
+
+  /** One line of stdin without its newline (lxc's ReadStdin); "EOF" when stdin ends first. */
+  readLine(): Promise<string> {
+    this.lines ??= new LineReader(this.io.stdin);
+    return this.lines.line();
+  }
+
+  /** A password from the terminal without echo, else a line of stdin (term.ReadPassword, then ReadStdin). */
+  readPassword(): Promise<string> {
+    this.lines ??= new LineReader(this.io.stdin);
+    return this.lines.password();
   }
 
   /** Parses `[remote:]name` and connects to the remote. */
   async resolve(raw: string): Promise<Resource> {
     const ref = await this.ref(raw);
     return { ...ref, client: await this.client(ref.remote) };
+  }
+
+  /** Parses `[remote:]name` and connects to the remote as an image server (public remotes included). */
+  async resolveImage(raw: string): Promise<Resource> {
+    const ref = await this.ref(raw);
+    return { ...ref, client: await this.imageClient(ref.remote) };
   }
 
   print(s: string): void {
@@ -120,7 +165,9 @@ export class Context {
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
+    for (const c of [...this.clients.values(), ...this.imageClients.values()]) void c.then((x) => x.close()).catch(() => undefined);
     this.clients.clear();
+    this.imageClients.clear();
+    this.lines?.close();
   }
 }

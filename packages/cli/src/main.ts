@@ -19,9 +19,10 @@ const strerror: Record<string, string> = {
 };
 
 /** Node's system errors in the words Go uses ("open /x: no such file or directory", "dial unix /s: connect: ..."). */
-function systemErrorMessage(e: NodeJS.ErrnoException & { address?: string }): string | undefined {
+function systemErrorMessage(e: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
   const text = e.code ? strerror[e.code] : undefined;
   if (!text) return undefined;
+  if (e.syscall === 'connect' && e.address && e.port) return `dial tcp ${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}: connect: ${text}`;
   if (e.syscall === 'connect' && e.address) return `dial unix ${e.address}: connect: ${text}`;
   if (e.path) return `${e.syscall === 'stat' || e.syscall === 'open' ? 'open' : (e.syscall ?? 'open')} ${e.path}: ${text}`;
   return undefined;

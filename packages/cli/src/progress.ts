@@ -1,4 +1,5 @@
 // One `\r`-rewritten progress line, as lxc's ProgressRenderer draws it; updates only on a terminal, nothing with --quiet.
+import { Transform } from 'node:stream';
 import type { Operation } from '@lodge/api';
 import { byteSize } from './format/units.js';
 
@@ -87,4 +88,16 @@ export class Tracker {
     this.last = Date.now();
     this.onText(`${byteSize(received, 2)} (${byteSize(speed, 2)}/s)`);
   }
+}
+
+/** Counts bytes through a stream (the running total goes to `onBytes`), for the progress line. */
+export function byteCounter(onBytes: (n: number) => void): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      total += chunk.length;
+      onBytes(total);
+      cb(null, chunk);
+    },
+  });
 }

@@ -1,7 +1,7 @@
 // LodgeClient: typed access to an LXD-compatible server (lodged or LXD) over the unix socket or HTTPS.
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Operation, ResponseRaw } from '@lodge/api';
+import type { Operation, ResponseRaw, Server } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { Certificates } from './certificates.js';
 import { EventStream } from './events.js';
@@ -10,6 +10,7 @@ import { Instances } from './instances.js';
 import { Profiles } from './profiles.js';
 import { Projects } from './projects.js';
 import { ServerApi } from './server.js';
+import { StoragePools } from './storage.js';
 import { RemoteOperation } from './operation.js';
 import { Transport, readBody, type TlsOptions } from './transport.js';
 
@@ -24,14 +25,31 @@ export interface QueryOptions {
 
 export interface QueryResult<T> {
   metadata: T;
+  /** The envelope's type: sync or async. */
+  type?: string;
   status: number;
   etag?: string;
   location?: string;
   operation?: string;
 }
 
+/** What another server needs to reach this one (lxc's GetConnectionInfo), for image and instance copies. */
+export interface ConnectionInfo {
+  /** https URLs the server can be reached at: the one used, then its `environment.addresses`. */
+  addresses: string[];
+  /** PEM the other side pins: the server's own certificate over the unix socket, the pinned one over HTTPS. */
+  certificate: string;
+  protocol: 'lxd';
+  url: string;
+  socketPath?: string;
+  project: string;
+}
+
 export class LodgeClient {
   private eventsPromise?: Promise<EventStream>;
+  private serverPromise?: Promise<Server>;
+  /** Clients for other projects made by useProject: closed with this one. */
+  private readonly others: LodgeClient[] = [];
 
   constructor(
     readonly transport: Transport,
@@ -70,9 +88,43 @@ export class LodgeClient {
     return new ServerApi(this);
   }
 
+  get storage(): StoragePools {
+    return new StoragePools(this);
+  }
+
+  /** GET /1.0, fetched once per client (as the Go client keeps it from the connection). */
+  serverInfo(): Promise<Server> {
+    this.serverPromise ??= this.get<Server>('/1.0');
+    this.serverPromise.catch(() => (this.serverPromise = undefined));
+    return this.serverPromise;
+  }
+
+  /** Whether the server advertises an API extension (lxc's HasExtension, from the cached GET /1.0). */
+  async hasExtension(name: string): Promise<boolean> {
+    return ((await this.serverInfo()).api_extensions ?? []).includes(name);
+  }
+
+  async connectionInfo(): Promise<ConnectionInfo> {
+    const srv = await this.serverInfo();
+    const t = this.transport.opts;
+    const addresses: string[] = [];
+    const url = t.socketPath ? 'https://custom.socket' : (t.url ?? '').replace(/\/+$/, '');
+    if (!t.socketPath) addresses.push(url);
+    for (const a of srv.environment?.addresses ?? []) {
+      if (a.startsWith(':')) continue;
+      const u = `https://${a}`;
+      if (!addresses.includes(u)) addresses.push(u);
+    }
+    const certificate = t.socketPath ? (srv.environment?.certificate ?? '') : (t.tls?.ca ?? '');
+    return { addresses, certificate, protocol: 'lxd', url, ...(t.socketPath ? { socketPath: t.socketPath } : {}), project: this.project };
+  }
+
   /** Same server, another project. */
   useProject(project: string): LodgeClient {
-    return new LodgeClient(this.transport, project);
+    const c = new LodgeClient(this.transport, project);
+    c.serverPromise = this.serverPromise;
+    this.others.push(c);
+    return c;
   }
 
   /** Adds ?project= for non-default projects (unless the path already has one). */
@@ -108,6 +160,7 @@ export class LodgeClient {
     if (env.type === 'error') throw new ApiError(env.error_code || (res.statusCode ?? 500), env.error);
     return {
       metadata: env.metadata,
+      type: env.type,
       status: res.statusCode ?? 200,
       etag: (res.headers.etag as string | undefined)?.replace(/^"|"$/g, ''),
       location: res.headers.location as string | undefined,
@@ -135,6 +188,8 @@ export class LodgeClient {
   async operation(method: string, path: string, body?: unknown, opts: QueryOptions = {}): Promise<RemoteOperation> {
     const events = await this.events();
     const res = await this.query<Operation>(method, path, body, opts);
+    // A server that answers synchronously where LXD creates an operation has already done the work.
+    if (res.type === 'sync') return this.track(finishedOperation(res.metadata), events);
     return this.track(res.metadata, events);
   }
 
@@ -144,10 +199,19 @@ export class LodgeClient {
     return new RemoteOperation(op, stream, () => this.get<Operation>(`/1.0/operations/${op.id}`));
   }
 
+  /** Closes the event stream (and those of the clients useProject made). */
   close(): void {
     void this.eventsPromise?.then((s) => s.close()).catch(() => undefined);
     this.eventsPromise = undefined;
+    for (const c of this.others.splice(0)) c.close();
   }
+}
+
+/** A successful operation standing for a synchronous answer. */
+function finishedOperation(metadata: unknown): Operation {
+  const now = new Date().toISOString();
+  const md = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : null;
+  return { id: '', class: 'task', description: '', created_at: now, updated_at: now, status: 'Success', status_code: 200, resources: null, metadata: md, may_cancel: false, err: '', location: 'none' };
 }
 
 async function errorFrom(res: IncomingMessage): Promise<ApiError> {

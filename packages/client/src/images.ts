@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import type { Image, ImageAliasesEntry, ImagePut, Operation } from '@lodge/api';
+import type { Image, ImageAliasesEntry, ImagePut, ImagesPost, Operation } from '@lodge/api';
 import type { LodgeClient } from './client.js';
 import type { RemoteOperation } from './operation.js';
 import { readBody } from './transport.js';
@@ -17,6 +17,13 @@ export interface ImportImageOptions {
   public?: boolean;
   filename?: string;
   properties?: Record<string, string>;
+  /** Sent as X-LXD-profiles (`profile=a&profile=b`). */
+  profiles?: string[];
+  /** File names in the multipart parts (default: the files' base names). */
+  metaName?: string;
+  rootfsName?: string;
+  /** `rootfs.img` for virtual-machine images. */
+  rootfsPart?: 'rootfs' | 'rootfs.img';
   /** Called with bytes sent so far. */
   onProgress?: (sent: number, total: number) => void;
   /** Extra request headers (X-LXD-fingerprint, X-LXD-secret for a push token). */
@@ -34,16 +41,23 @@ function counting(total: number, onProgress?: (sent: number, total: number) => v
   });
 }
 
-function multipart(meta: string, rootfs: string, boundary: string): Readable {
+interface PartFile {
+  path: string;
+  name: string;
+  filename: string;
+}
+
+function multipart(meta: PartFile, rootfs: PartFile, boundary: string): Readable {
   const out = new PassThrough();
-  const part = async (name: string, path: string, first: boolean): Promise<void> => {
-    out.write(`${first ? '' : '\r\n'}--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${basename(path)}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const part = async (f: PartFile, first: boolean): Promise<void> => {
+    out.write(`${first ? '' : '\r\n'}--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const path = f.path;
     for await (const chunk of createReadStream(path)) if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
   };
   void (async () => {
     try {
-      await part('metadata', meta, true);
-      await part('rootfs', rootfs, false);
+      await part(meta, true);
+      await part(rootfs, false);
       out.end(`\r\n--${boundary}--\r\n`);
     } catch (e) {
       out.destroy(e as Error);
@@ -97,7 +111,11 @@ export class Images {
     if (opts.rootfsFile) {
       const boundary = randomBytes(16).toString('hex');
       headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`;
-      body = multipart(opts.metaFile, opts.rootfsFile, boundary);
+      body = multipart(
+        { path: opts.metaFile, name: 'metadata', filename: opts.metaName ?? basename(opts.metaFile) },
+        { path: opts.rootfsFile, name: opts.rootfsPart ?? 'rootfs', filename: opts.rootfsName ?? basename(opts.rootfsFile) },
+        boundary,
+      );
     } else {
       headers['Content-Type'] = 'application/octet-stream';
       body = createReadStream(opts.metaFile);
@@ -105,9 +123,23 @@ export class Images {
     if (opts.public) headers['X-LXD-public'] = 'true';
     if (opts.filename) headers['X-LXD-filename'] = opts.filename;
     if (opts.properties && Object.keys(opts.properties).length > 0) headers['X-LXD-properties'] = new URLSearchParams(opts.properties).toString();
+    if (opts.profiles && opts.profiles.length > 0) headers['X-LXD-profiles'] = new URLSearchParams(opts.profiles.map((p): [string, string] => ['profile', p])).toString();
     const res = await this.c.raw('POST', '/1.0/images', body.pipe(counting(metaSize + rootSize, opts.onProgress)), { headers });
     const env = JSON.parse((await readBody(res)).toString()) as { metadata: Operation };
     return env.metadata;
+  }
+
+  /** POST /1.0/images with a JSON body (publish from an instance or snapshot, copy from another server, URL). */
+  create(body: ImagesPost): Promise<RemoteOperation> {
+    return this.c.operation('POST', '/1.0/images', body);
+  }
+
+  /** A one-time secret that lets another server (or an untrusted client) fetch a private image. */
+  async secret(fingerprint: string): Promise<string> {
+    const r = await this.c.query<Operation>('POST', `/1.0/images/${encodeURIComponent(fingerprint)}/secret`, {});
+    const secret = r.metadata?.metadata?.secret;
+    if (typeof secret !== 'string') throw new Error('The server did not return an image secret');
+    return secret;
   }
 
   /** Starts an export; the response is a single file or multipart (metadata + rootfs). */

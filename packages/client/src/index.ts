@@ -1,5 +1,5 @@
 // @lodge/client: typed client for lodged (and any LXD 5.0 compatible server).
-export { LodgeClient, type QueryOptions, type QueryResult } from './client.js';
+export { LodgeClient, type ConnectionInfo, type QueryOptions, type QueryResult } from './client.js';
 export { Transport, readBody, type TransportOptions, type RawRequest } from './transport.js';
 export {
   certificateArgs,
@@ -23,8 +23,9 @@ export { Images, type ImportImageOptions } from './images.js';
 export { Profiles } from './profiles.js';
 export { Projects } from './projects.js';
 export { ServerApi } from './server.js';
+export { StoragePools } from './storage.js';
 export { saveImageFile, headerParam, type ImageFileTargets, type ImageFileResult } from './image-file.js';
-export { Instances, filterQuery, octalMode, type InstanceFileInfo, type InstanceFileGet, type InstanceFilePush } from './instances.js';
+export { Instances, filterQuery, octalMode, type BackupImportOptions, type InstanceFileInfo, type InstanceFileGet, type InstanceFilePush } from './instances.js';
 export { execInstance, consoleInstance, ControlChannel, type SessionIo, type ExecResult, type ConsoleSession, type Input, type Output } from './exec.js';
 export * from './simplestreams.js';
 export { SimpleStreamsClient, type SimpleStreamsOptions, type SimpleStreamsDownload } from './simplestreams-client.js';

@@ -1,7 +1,21 @@
 // Instance calls: list, get (with ETag), create, update, state changes, rename, delete, files, console log and log files.
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Instance, InstanceFull, InstancePost, InstancePut, InstanceState, InstanceStatePut, InstancesPost } from '@lodge/api';
+import type {
+  Instance,
+  InstanceBackup,
+  InstanceBackupsPost,
+  InstanceFull,
+  InstancePost,
+  InstancePut,
+  InstanceSnapshot,
+  InstanceSnapshotPut,
+  InstanceSnapshotsPost,
+  InstanceState,
+  InstanceStatePut,
+  InstancesPost,
+  Operation,
+} from '@lodge/api';
 import type { LodgeClient } from './client.js';
 import { readBody } from './transport.js';
 import type { RemoteOperation } from './operation.js';
@@ -54,6 +68,12 @@ function fileInfo(res: IncomingMessage): InstanceFileInfo {
     gid: Number.parseInt(h('x-lxd-gid'), 10) || 0,
     mode: Number.parseInt(h('x-lxd-mode') || '0', 8) || 0,
   };
+}
+
+/** Where `POST /1.0/instances` with a backup tarball puts the new instance (X-LXD-pool, X-LXD-name). */
+export interface BackupImportOptions {
+  pool?: string;
+  name?: string;
 }
 
 export class Instances {
@@ -163,5 +183,92 @@ export class Instances {
 
   async logFile(name: string, file: string): Promise<Buffer> {
     return readBody(await this.c.raw('GET', this.path(name, `/logs/${encodeURIComponent(file)}`)));
+  }
+
+  /** Snapshot URLs are `<instance>/snapshots/<snapshot>`. */
+  private snapPath(name: string, snapshot = ''): string {
+    return this.path(name, `/snapshots${snapshot ? `/${encodeURIComponent(snapshot)}` : ''}`);
+  }
+
+  snapshots(name: string): Promise<InstanceSnapshot[]> {
+    return this.c.get<InstanceSnapshot[]>(`${this.snapPath(name)}?recursion=1`);
+  }
+
+  async snapshot(name: string, snapshot: string): Promise<{ snapshot: InstanceSnapshot; etag?: string }> {
+    const r = await this.c.query<InstanceSnapshot>('GET', this.snapPath(name, snapshot));
+    return { snapshot: r.metadata, etag: r.etag };
+  }
+
+  /** `expires_at: null` lets the server apply snapshots.expiry; Go's zero time means "never" (lxc --no-expiry). */
+  createSnapshot(name: string, body: InstanceSnapshotsPost): Promise<RemoteOperation> {
+    return this.c.operation('POST', this.snapPath(name), { name: body.name ?? '', stateful: body.stateful === true, expires_at: body.expires_at ?? null });
+  }
+
+  renameSnapshot(name: string, snapshot: string, to: string): Promise<RemoteOperation> {
+    return this.c.operation('POST', this.snapPath(name, snapshot), { name: to });
+  }
+
+  updateSnapshot(name: string, snapshot: string, put: InstanceSnapshotPut, etag?: string): Promise<RemoteOperation> {
+    return this.c.operation('PUT', this.snapPath(name, snapshot), put, { etag });
+  }
+
+  deleteSnapshot(name: string, snapshot: string): Promise<RemoteOperation> {
+    return this.c.operation('DELETE', this.snapPath(name, snapshot));
+  }
+
+  /** Restores a snapshot (`snapshot` is its name or `instance/snapshot`): the PUT lxc sends, every other field null. */
+  restore(name: string, snapshot: string, stateful = false): Promise<RemoteOperation> {
+    const body = {
+      architecture: '',
+      config: null,
+      devices: null,
+      ephemeral: false,
+      profiles: null,
+      restore: snapshot.includes('/') ? snapshot : `${name}/${snapshot}`,
+      stateful,
+      description: '',
+    };
+    return this.c.operation('PUT', this.path(name), body);
+  }
+
+  private backupPath(name: string, backup = ''): string {
+    return this.path(name, `/backups${backup ? `/${encodeURIComponent(backup)}` : ''}`);
+  }
+
+  backups(name: string): Promise<InstanceBackup[]> {
+    return this.c.get<InstanceBackup[]>(`${this.backupPath(name)}?recursion=1`);
+  }
+
+  async backup(name: string, backup: string): Promise<InstanceBackup> {
+    return this.c.get<InstanceBackup>(this.backupPath(name, backup));
+  }
+
+  /** The operation's `resources.backups[0]` is `/1.0/backups/<name>` (lxc export reads the name from it). */
+  createBackup(name: string, body: InstanceBackupsPost): Promise<RemoteOperation> {
+    return this.c.operation('POST', this.backupPath(name), body);
+  }
+
+  renameBackup(name: string, backup: string, to: string): Promise<RemoteOperation> {
+    return this.c.operation('POST', this.backupPath(name, backup), { name: to });
+  }
+
+  deleteBackup(name: string, backup: string): Promise<RemoteOperation> {
+    return this.c.operation('DELETE', this.backupPath(name, backup));
+  }
+
+  /** The backup tarball (the caller consumes the body; Content-Length gives its size). */
+  exportBackup(name: string, backup: string): Promise<IncomingMessage> {
+    return this.c.raw('GET', `${this.backupPath(name, backup)}/export`);
+  }
+
+  /** Creates an instance from a backup tarball (`lxc import`): the raw body, X-LXD-pool and X-LXD-name. */
+  async importBackup(body: Readable | Buffer, opts: BackupImportOptions = {}): Promise<RemoteOperation> {
+    const events = await this.c.events();
+    const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+    if (opts.pool) headers['X-LXD-pool'] = opts.pool;
+    if (opts.name) headers['X-LXD-name'] = opts.name;
+    const res = await this.c.raw('POST', '/1.0/instances', body, { headers });
+    const env = JSON.parse((await readBody(res)).toString()) as { metadata: Operation };
+    return this.c.track(env.metadata, events);
   }
 }

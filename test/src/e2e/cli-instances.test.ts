@@ -244,7 +244,8 @@ test('errors are lxc errors: Error: on stderr and exit 1', async (t) => {
     [['init', 'busybox', 'c9', '--target', 'member1'], /Error: To use --target, the destination remote must be a cluster\n$/],
     [['config', 'device', 'get', 'c1', 'root', 'pool'], /^Error: Device from profile\(s\) cannot be retrieved for individual instance\n$/],
     [['rename', 'c1', 'other:c2'], /^Error: The remote "other" doesn't exist\n$/],
-    [['stop', 'c1'], /^Error: The instance is already stopped\n$/],
+    // lxc adds its show-log hint unless the failure was already known when it attached to the operation (a race).
+    [['stop', 'c1'], /^Error: The instance is already stopped\n(Try `lodge info --show-log c1` for more info\n)?$/],
     [['exec', 'c1', 'ls', '-la'], /^Error: unknown shorthand flag: 'l' in -la\n$/],
     [['delete', '-i', 'c1'], /^Remove c1 \(yes\/no\): Error: User aborted delete operation\n$/],
   ];

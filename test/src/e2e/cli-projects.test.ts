@@ -11,7 +11,7 @@ test('switching projects is remembered per remote and scopes later commands', as
   assert.equal((await d.lodge(['project', 'get', 'dev', 'user.team'])).stdout, 'blue\n');
   await d.lodge(['project', 'switch', 'dev']);
   const conf = await readFile(join(d.env.LODGE_CONF ?? '', 'config.yml'), 'utf8');
-  assert.match(conf, /local:\n {4}addr: unix:\/\/\n {4}public: false\n {4}project: dev\n/);
+  assert.match(conf, /local:\n {4}addr: unix:\/\/\n {4}project: dev\n {4}public: false\n/);
   const list = await d.lodge(['project', 'list']);
   assert.match(list.stdout, /\| dev \(current\) +\| NO +\| YES +\| YES +\| NO +\| +\| \d+ +\|/);
   assert.match(list.stdout, /\| default +\| YES /);

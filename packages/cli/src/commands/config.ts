@@ -9,6 +9,7 @@ import { edit } from '../editor.js';
 import { instance as instanceShape, instancePut, instanceSnapshot, serverPut } from '../format/shapes.js';
 import { toYaml } from '../output.js';
 import { registerDevices } from './devices.js';
+import { registerTrust } from './trust.js';
 import { writable } from './instance-common.js';
 
 const instanceEditHelp = `### This is a YAML representation of the configuration.
@@ -140,6 +141,7 @@ function addTarget(cmd: Command): Command {
 export function registerConfig(program: Command, app: App): void {
   const config = app.group(program, 'config', 'Manage instance and server configuration options');
   registerInstanceDevices(config, app);
+  registerTrust(config, app);
 
   addTarget(
     app.leaf(config, 'get', { usage: '[<remote>:][<instance>] <key>', summary: 'Get values for instance or server configuration keys', min: 1, max: 2 }, async (ctx, args, opts) => {

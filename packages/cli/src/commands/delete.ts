@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { App } from '../app.js';
 import type { Context, Resource } from '../context.js';
-import { collect } from '../args.js';
+import { writable } from './instance-common.js';
 
 const stopped = 102;
 
@@ -21,7 +21,8 @@ async function confirm(ctx: Context, name: string): Promise<void> {
   if (line.toLowerCase() !== 'yes') throw new Error('User aborted delete operation');
 }
 
-async function deleteOne(ctx: Context, r: Resource, opts: { force?: boolean }): Promise<void> {
+/** Deletes one instance or snapshot; `forceProtected` first clears security.protection.delete (as `move` does). */
+export async function deleteOne(ctx: Context, r: Resource, opts: { force?: boolean; forceProtected?: boolean }): Promise<void> {
   if (r.name.includes('/')) {
     const [parent = '', snap = ''] = r.name.split('/', 2);
     await (await r.client.operation('DELETE', `/1.0/instances/${encodeURIComponent(parent)}/snapshots/${encodeURIComponent(snap)}`)).wait();
@@ -37,6 +38,12 @@ async function deleteOne(ctx: Context, r: Resource, opts: { force?: boolean }): 
     }
     // The daemon removes an ephemeral instance when it stops.
     if (instance.ephemeral) return;
+  }
+  if (opts.forceProtected && ['true', '1', 'yes', 'on'].includes((instance.expanded_config?.['security.protection.delete'] ?? '').toLowerCase())) {
+    const fresh = await r.client.instances.get(r.name);
+    const put = writable(fresh.instance);
+    put.config['security.protection.delete'] = 'false';
+    await (await r.client.instances.update(r.name, put, fresh.etag)).wait();
   }
   await (await r.client.instances.delete(r.name)).wait();
 }
@@ -66,12 +73,9 @@ async function deleteCommand(ctx: Context, args: string[], opts: Record<string, 
 }
 
 /** Local rename (same remote, no target/storage/project change): POST {name}. */
-async function localMove(ctx: Context, from: string, to: string, opts: Record<string, unknown>): Promise<void> {
+export async function localMove(ctx: Context, from: string, to: string, opts: Record<string, unknown>): Promise<void> {
   const src = await ctx.resolve(from);
-  const dst = await ctx.resolve(to);
-  if (src.remote !== dst.remote || opts.target || opts.storage || opts.targetProject) {
-    throw new Error('Moving instances between remotes, cluster members, pools or projects is not supported by lodge yet');
-  }
+  const dst = await ctx.ref(to);
   if (opts.config || opts.device || opts.profile || opts.profiles === false) throw new Error("Can't override configuration or profiles in local rename");
   if (src.name.includes('/')) {
     const [srcParent = '', srcSnap = ''] = src.name.split('/', 2);
@@ -108,37 +112,4 @@ export function registerDelete(program: Command, app: App): void {
     }
     await localMove(ctx, from, target, {});
   });
-
-  app
-    .leaf(
-      program,
-      'move',
-      {
-        usage: '[<remote>:]<instance>[/<snapshot>] [<remote>:][<instance>[/<snapshot>]]',
-        summary: 'Move instances within or in between LXD servers',
-        description: 'Move instances within or in between LXD servers\n\nOnly renames on the same server are supported by lodge so far.',
-        aliases: ['mv'],
-        min: 1,
-        max: 2,
-        examples: 'lodge move [<remote>:]<source instance> [<remote>:][<destination instance>]\n    Move an instance between two hosts, renaming it if destination name differs.\n\nlodge move <old name> <new name>\n    Rename a local instance.',
-      },
-      async (ctx, args, opts, cmd) => {
-        if (!opts.target && !opts.targetProject && !opts.storage && args.length !== 2) {
-          cmd.outputHelp();
-          throw new Error('Invalid number of arguments');
-        }
-        await localMove(ctx, args[0] ?? '', args[1] ?? args[0] ?? '', opts);
-      },
-    )
-    .option('-c, --config <key=value>', 'Config key/value to apply to the target instance', collect)
-    .option('-d, --device <device,key=value>', 'New key/value to apply to a specific device', collect)
-    .option('-p, --profile <profile>', 'Profile to apply to the target instance', collect)
-    .option('--no-profiles', 'Unset all profiles on the target instance')
-    .option('--instance-only', 'Move the instance without its snapshots')
-    .option('--mode <mode>', 'Transfer mode. One of pull, push or relay.', 'pull')
-    .option('--stateless', 'Copy a stateful instance stateless')
-    .option('-s, --storage <pool>', 'Storage pool name')
-    .option('--target <member>', 'Cluster member name')
-    .option('--target-project <project>', 'Copy to a project different from the source')
-    .option('--allow-inconsistent', 'Ignore copy errors for volatile files');
 }

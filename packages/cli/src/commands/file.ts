@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { InstanceFileGet } from '@lodge/client';
@@ -11,7 +11,7 @@ import type { App } from '../app.js';
 import type { Context, Resource } from '../context.js';
 import { textEditor } from '../editor.js';
 import { byteSize } from '../format/units.js';
-import { Progress, Tracker } from '../progress.js';
+import { Progress, Tracker, byteCounter } from '../progress.js';
 import { followLink, goClean, parseMode, pullTargetPath, pushTarget, splitInstancePath } from './file-args.js';
 
 const dirMode = 0o755;
@@ -28,18 +28,6 @@ function intFlag(name: string, v: string | undefined): number {
   if (v === undefined) return -1;
   if (!/^[-+]?\d+$/.test(v)) throw new Error(`invalid argument "${v}" for "--${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
   return Number.parseInt(v, 10);
-}
-
-/** Counts bytes through a stream, for the progress line. */
-function counter(onBytes: (n: number) => void): Transform {
-  let total = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      total += chunk.length;
-      onBytes(total);
-      cb(null, chunk);
-    },
-  });
 }
 
 async function instanceOf(ctx: Context, raw: string): Promise<Resource> {
@@ -112,7 +100,7 @@ async function pushStream(
 ): Promise<void> {
   const progress = new Progress(ctx.io.stdout, `Pushing ${label} to ${targetPath}: %s`, ctx.quiet);
   const tracker = new Tracker((t) => progress.update(t));
-  const counted = body.pipe(counter((n) => tracker.update(n, size)));
+  const counted = body.pipe(byteCounter((n) => tracker.update(n, size)));
   body.on('error', (e) => counted.destroy(e));
   try {
     await r.client.instances.pushFile(r.name, targetPath, { ...args, content: counted });
@@ -200,7 +188,7 @@ async function writeBody(ctx: Context, got: InstanceFileGet, targetPath: string,
   try {
     await pipeline(
       body,
-      counter((n) => {
+      byteCounter((n) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
         const speed = Math.floor(n / Math.max((Date.now() - start) / 1000, 0.001));

@@ -33,7 +33,7 @@ function aliasMatches(filters: string[], a: ImageAliasesEntry): boolean {
 }
 
 async function list(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await ctx.resolve(args[0] ?? '');
+  const r = await ctx.resolveImage(args[0] ?? '');
   const filters = [...(r.name ? [r.name] : []), ...args.slice(1)];
   const shown = (await r.client.images.aliases()).filter((a) => aliasMatches(filters, a));
   const rows = shown.map((a) => [a.name, a.target.slice(0, 12), (a.type || 'container').toUpperCase(), a.description ?? '']).sort(stringList);

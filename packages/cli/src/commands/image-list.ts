@@ -107,7 +107,7 @@ export function imageMatches(filters: string[], img: Image): boolean {
 }
 
 async function list(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await ctx.resolve(args[0] ?? '');
+  const r = await ctx.resolveImage(args[0] ?? '');
   const filters = [...(r.name ? [r.name] : []), ...args.slice(1)];
   const columns = parseColumns(typeof opts.columns === 'string' ? opts.columns : 'lfpdatsu');
   const split = splitFilters(filters);

@@ -120,7 +120,7 @@ function closeStream(s: Writable): Promise<void> {
 }
 
 async function runExport(ctx: Context, args: string[], opts: Opts): Promise<void> {
-  const r = await ctx.resolve(args[0] ?? '');
+  const r = await ctx.resolveImage(args[0] ?? '');
   const fingerprint = await dereferenceAlias(r.client, opts.vm ? 'virtual-machine' : '', r.name);
   const target = args[1] ?? '.';
   const targetMeta = args[1] === undefined ? fingerprint : isDir(target) ? join(target, fingerprint) : target;

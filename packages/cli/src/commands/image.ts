@@ -8,6 +8,7 @@ import { imagePut } from '../format/shapes.js';
 import { imageSize, shortDate } from '../format/units.js';
 import { toYaml } from '../output.js';
 import { dereferenceAlias, registerImageAlias } from './image-alias.js';
+import { registerImageCopy } from './image-copy.js';
 import { registerImageList } from './image-list.js';
 import { registerImageTransfer } from './image-transfer.js';
 
@@ -25,8 +26,8 @@ export function imageWritable(i: Image): ImagePut {
 }
 
 /** The image a `[remote:]alias-or-fingerprint` argument names, after alias resolution. */
-async function target(ctx: Context, raw: string, opts: Record<string, unknown> = {}, needName = false): Promise<Resource & { fingerprint: string }> {
-  const r = await ctx.resolve(raw);
+async function target(ctx: Context, raw: string, opts: Record<string, unknown> = {}, needName = false, readOnly = false): Promise<Resource & { fingerprint: string }> {
+  const r = readOnly ? await ctx.resolveImage(raw) : await ctx.resolve(raw);
   if (needName && r.name === '') throw new Error(`Image identifier missing: ${raw}`);
   return { ...r, fingerprint: await dereferenceAlias(r.client, opts.vm ? 'virtual-machine' : '', r.name) };
 }
@@ -90,6 +91,7 @@ export function registerImage(program: Command, app: App): void {
   const image = app.group(program, 'image', 'Manage images');
   const one = '[<remote>:]<image>';
   registerImageAlias(image, app);
+  registerImageCopy(image, app);
   app.leaf(image, 'delete', { usage: `${one} [[<remote>:]<image>...]`, summary: 'Delete images', aliases: ['rm'], min: 1, max: -1 }, remove);
   app.leaf(
     image,
@@ -106,19 +108,19 @@ export function registerImage(program: Command, app: App): void {
   registerImageTransfer(image, app);
   app
     .leaf(image, 'info', { usage: one, summary: 'Show useful information about images', min: 1, max: 1 }, async (ctx, args, opts) => {
-      const t = await target(ctx, args[0] ?? '', opts);
+      const t = await target(ctx, args[0] ?? '', opts, false, true);
       ctx.print(imageInfoText((await t.client.images.get(t.fingerprint)).image));
     })
     .option('--vm', 'Query virtual machine images');
   registerImageList(image, app);
   app
     .leaf(image, 'show', { usage: one, summary: 'Show image properties', min: 1, max: 1 }, async (ctx, args, opts) => {
-      const t = await target(ctx, args[0] ?? '', opts);
+      const t = await target(ctx, args[0] ?? '', opts, false, true);
       ctx.print(toYaml(imagePut, imageWritable((await t.client.images.get(t.fingerprint)).image)));
     })
     .option('--vm', 'Query virtual machine images');
   app.leaf(image, 'get-property', { usage: `${one} <key>`, summary: 'Get image properties', min: 2, max: 2 }, async (ctx, args) => {
-    const t = await target(ctx, args[0] ?? '');
+    const t = await target(ctx, args[0] ?? '', {}, false, true);
     const props = (await t.client.images.get(t.fingerprint)).image.properties ?? {};
     if (!((args[1] ?? '') in props)) throw new Error('Property not found');
     ctx.println(props[args[1] ?? '']);

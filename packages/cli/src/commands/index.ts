@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import type { App } from '../app.js';
 import { registerActions } from './action.js';
+import { registerBackup } from './backup.js';
 import { registerConfig } from './config.js';
 import { attachConsole, registerConsole } from './console.js';
+import { registerCopy } from './copy.js';
 import { registerDelete } from './delete.js';
 import { registerExec } from './exec.js';
 import { registerFile } from './file.js';
@@ -15,13 +17,18 @@ import { registerMonitor } from './monitor.js';
 import { registerOperation } from './operation.js';
 import { registerProfile } from './profile.js';
 import { registerProject } from './project.js';
+import { registerPublish } from './publish.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerRemote } from './remote.js';
 import { registerStorage } from './storage.js';
 import { registerVersion } from './version.js';
 
 export function registerAll(program: Command, app: App): void {
   registerActions(program, app, (ctx, name) => attachConsole(ctx, name));
+  registerBackup(program, app);
   registerConfig(program, app);
   registerConsole(program, app);
+  registerCopy(program, app);
   registerDelete(program, app);
   registerExec(program, app);
   registerFile(program, app);
@@ -33,6 +40,9 @@ export function registerAll(program: Command, app: App): void {
   registerOperation(program, app);
   registerProfile(program, app);
   registerProject(program, app);
+  registerPublish(program, app);
+  registerRemote(program, app);
+  registerSnapshot(program, app);
   registerStorage(program, app);
   registerVersion(program, app);
 }

@@ -10,8 +10,8 @@ export async function instanceRef(ctx: Context, raw: string, missing = 'Missing 
   return r;
 }
 
-/** api.Instance.Writable(). */
-export function writable(i: Instance): InstancePut {
+/** api.Instance.Writable() (also the InstancePut part of a snapshot, for copies). */
+export function writable(i: Partial<InstancePut> & Pick<Instance, 'architecture'>): InstancePut {
   const put: InstancePut = {
     architecture: i.architecture ?? '',
     config: { ...(i.config ?? {}) },

@@ -10,6 +10,8 @@ import { instancePut } from '../format/shapes.js';
 import { Progress } from '../progress.js';
 import { attachConsole } from './console.js';
 import { waitWithProgress } from './instance-common.js';
+import { imageServer, sameServer, sourceInfo, tryAddresses } from './image-copy.js';
+import { instanceSource } from '../requests.js';
 
 /** parseDeviceOverrides: `-d root,size=10GB` → { root: { size: '10GB' } }. */
 export function parseDeviceOverrides(entries: string[]): Devices {
@@ -70,6 +72,75 @@ async function findImage(r: Resource, image: string): Promise<Image> {
   return r.client.get<Image>(`/1.0/images/${encodeURIComponent(target)}`);
 }
 
+/** lxc's guessImage: `remote/alias` names a remote's image when no local image has that name. */
+async function guessImage(ctx: Context, r: Resource, iremote: string, image: string): Promise<{ remote: string; name: string }> {
+  if (iremote !== r.remote) return { remote: iremote, name: image };
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? image : image.slice(0, slash);
+  if (!((await ctx.conf()).remotes[first])) return { remote: iremote, name: image };
+  const exists = async (path: string): Promise<boolean> => r.client.get(path).then(() => true, () => false);
+  if (await exists(`/1.0/images/aliases/${encodeURIComponent(image)}`)) return { remote: iremote, name: image };
+  if (await exists(`/1.0/images/${encodeURIComponent(image)}`)) return { remote: iremote, name: image };
+  if (slash < 0) {
+    ctx.warn(`The local image '${image}' couldn't be found, trying '${first}:' instead.`);
+    return { remote: first, name: 'default' };
+  }
+  ctx.warn(`The local image '${image}' couldn't be found, trying '${first}:${image.slice(slash + 1)}' instead.`);
+  return { remote: first, name: image.slice(slash + 1) };
+}
+
+/**
+ * lxc's CreateInstanceFromImage for an image on another server: the target pulls it (source.mode=pull, the source's
+ * protocol, pinned certificate and addresses in turn; an alias for public images, else the fingerprint and a secret).
+ */
+async function createFromRemoteImage(ctx: Context, r: Resource, iremote: string, image: string, body: InstancesPost, vm: boolean, progress: Progress): Promise<Operation> {
+  const source = await imageServer(ctx, iremote);
+  let alias = '';
+  let img: Partial<Image> & { fingerprint: string };
+  if (source.kind === 'simplestreams') {
+    img = { fingerprint: image, public: true };
+    alias = image;
+  } else {
+    let target = image;
+    try {
+      target = (await source.client.images.alias(image)).target;
+      alias = image;
+    } catch {
+      /* not an alias */
+    }
+    img = (await source.client.images.get(target)).image;
+    if (img.type !== 'virtual-machine' && vm) throw new Error('Asked for a VM but image is of type container');
+    body.type = img.type === 'virtual-machine' ? 'virtual-machine' : 'container';
+  }
+  if (await sameServer(r.client, source)) {
+    body.source = { type: 'image', certificate: '', fingerprint: img.fingerprint, allow_inconsistent: false };
+    const op = await r.client.instances.create(body);
+    op.onUpdate((o) => progress.updateOp(o));
+    return op.wait();
+  }
+  const info = await sourceInfo(source);
+  const usesAlias = alias !== '' && img.public === true;
+  let secret = '';
+  if (!img.public && source.kind === 'lxd') secret = await source.client.images.secret(img.fingerprint);
+  const attempt = async (server: string): Promise<Operation> => {
+    const src = instanceSource({
+      type: 'image',
+      certificate: info.certificate,
+      alias: usesAlias ? alias : '',
+      fingerprint: usesAlias ? '' : img.fingerprint,
+      server,
+      secret,
+      protocol: info.protocol,
+      mode: 'pull',
+      allow_inconsistent: false,
+    });
+    const op = await r.client.instances.create({ ...body, source: src });
+    op.onUpdate((o) => progress.updateOp(o));
+    return op.wait();
+  };
+  return tryAddresses(info.addresses, attempt, 'Failed instance creation');
+}
+
 /** Creates the instance; returns where it lives and its name (given by the server when none was typed). */
 export async function createInstance(ctx: Context, args: string[], opts: CreateOpts): Promise<{ r: Resource; name: string }> {
   const stdin = await stdinInstance(ctx);
@@ -82,9 +153,6 @@ export async function createInstance(ctx: Context, args: string[], opts: CreateO
   }
   const imageRef = imageArg ? await ctx.ref(imageArg) : undefined;
   const r = await ctx.resolve(targetArg);
-  if (imageRef && imageRef.remote !== r.remote) {
-    throw new Error(`Creating an instance from an image on another remote ("${imageRef.remote}:") is not supported by lodge yet`);
-  }
   if (opts.target) {
     const srv = await r.client.server.get();
     if (!srv.server.environment?.server_clustered) throw new Error('To use --target, the destination remote must be a cluster');
@@ -148,14 +216,19 @@ export async function createInstance(ctx: Context, args: string[], opts: CreateO
   };
   let final: Operation;
   if (imageRef) {
-    const img = await findImage(r, imageRef.name || 'default');
-    body.source = { type: 'image', certificate: '', fingerprint: img.fingerprint, allow_inconsistent: false };
-    body.type = img.type === 'virtual-machine' ? 'virtual-machine' : 'container';
-    const op = await r.client.instances.create(body);
+    const { remote: iremote, name: image } = await guessImage(ctx, r, imageRef.remote, imageRef.name);
     const progress = new Progress(ctx.io.stdout, 'Retrieving image: %s', ctx.quiet);
-    op.onUpdate((o) => progress.updateOp(o));
     try {
-      final = await op.wait();
+      if (iremote === r.remote) {
+        const img = await findImage(r, image || 'default');
+        body.source = { type: 'image', certificate: '', fingerprint: img.fingerprint, allow_inconsistent: false };
+        body.type = img.type === 'virtual-machine' ? 'virtual-machine' : 'container';
+        const op = await r.client.instances.create(body);
+        op.onUpdate((o) => progress.updateOp(o));
+        final = await op.wait();
+      } else {
+        final = await createFromRemoteImage(ctx, r, iremote, image || 'default', body, false, progress);
+      }
     } finally {
       progress.done('');
     }

@@ -21,6 +21,10 @@ export interface Field {
   yaml?: string;
   shape: Shape;
   omitempty?: boolean;
+  /** omitempty on the YAML tag only (an untagged JSON field beside a tagged YAML one). */
+  yamlOmitempty?: boolean;
+  /** `yaml:"-"`: left out of YAML. */
+  noYaml?: boolean;
 }
 
 /** A decoded Go value, ready for the JSON or YAML encoder. */
@@ -49,7 +53,7 @@ export function struct(...fields: Field[]): StructShape {
   return { fields };
 }
 
-export function field(json: string, shape: Shape, opts: { yaml?: string; omitempty?: boolean } = {}): Field {
+export function field(json: string, shape: Shape, opts: { yaml?: string; omitempty?: boolean; yamlOmitempty?: boolean; noYaml?: boolean } = {}): Field {
   return { json, shape, ...opts };
 }
 
@@ -90,7 +94,8 @@ export function toGo(shape: Shape, raw: Json): GoNode {
     fields: shape.fields.map((f) => {
       const node = toGo(f.shape, obj[f.json]);
       const omit = f.omitempty === true;
-      return { json: f.json, yaml: f.yaml ?? f.json, node, omitJson: omit && isEmptyJson(node), omitYaml: omit && isZeroYaml(node) };
+      const omitYaml = f.noYaml === true || ((omit || f.yamlOmitempty === true) && isZeroYaml(node));
+      return { json: f.json, yaml: f.yaml ?? f.json, node, omitJson: omit && isEmptyJson(node), omitYaml };
     }),
   };
 }

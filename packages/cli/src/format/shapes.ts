@@ -59,12 +59,23 @@ export const operation: StructShape = struct(
 );
 
 const poolPutFields: Field[] = [field('config', strMap), field('description', 'string')];
+export const storagePoolPut: StructShape = struct(...poolPutFields);
 export const storagePool: StructShape = struct(
   ...poolPutFields,
   ...fields('string', 'name', 'driver'),
   field('used_by', strList),
   field('status', 'string'),
   field('locations', strList),
+);
+
+export const storageVolume: StructShape = struct(
+  field('config', strMap),
+  field('description', 'string'),
+  field('restore', 'string', { omitempty: true }),
+  ...fields('string', 'name', 'type'),
+  field('used_by', strList),
+  ...fields('string', 'location', 'content_type', 'project'),
+  field('created_at', 'time'),
 );
 
 export const storagePoolResources: StructShape = struct(
