@@ -983,6 +983,9 @@ test('lodge-helper hotplug and network state of a running container', { skip, ti
     assert.equal((await server.read([2 ** 31 - 2])).size, 0);
     const [first, second] = await Promise.all([server.read([c.pid]), server.read([sleeper.pid!])]);
     assert.deepEqual([[...first.keys()], [...second.keys()]], [[c.pid], [sleeper.pid!]]);
+    // Between requests the server is back in its own namespace: left in the last one it read, it would keep that
+    // namespace (and the host end of every veth whose peer is there) alive after the container stopped.
+    assert.equal((await stat(`/proc/${(server as unknown as { child: { pid: number } }).child.pid}/ns/net`)).ino, ownNet);
     (server as unknown as { child: { kill(s: string): void } }).child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual([...(await server.read([c.pid])).keys()], [c.pid]);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -212,8 +213,21 @@ static void emit(struct buf *out, const struct ifaces *l)
 	buf_str(out, "}");
 }
 
-/* The helper's own (the host's) network namespace, taken before joining any other. */
+/* The helper's own (the host's) network namespace, taken before joining any other, and an fd
+ * to go back to it: a helper left inside a container's namespace would keep that namespace
+ * (and the host end of every veth whose peer is in it) alive after the container stopped. */
 static struct stat host_net;
+static int home_net = -1;
+
+/* Back to the helper's own network namespace; failing that, nothing later can be trusted and
+ * the helper must not linger in a container's namespace, so it exits (lodged starts another). */
+static void go_home(void)
+{
+	if (setns(home_net, CLONE_NEWNET) < 0) {
+		report(errno, "setns back to the helper's network namespace", NULL);
+		_exit(1);
+	}
+}
 
 /* The interfaces of pid's network namespace as one JSON object appended to out. */
 static int netinfo_of(int pid, struct buf *out, int *err, const char **what)
@@ -234,9 +248,13 @@ static int netinfo_of(int pid, struct buf *out, int *err, const char **what)
 		return -1;
 	}
 	close(fd);
+	/* The socket stays bound to the namespace it was made in, so the helper leaves at once; the
+	 * namespace is only referenced until the socket is closed below. */
 	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int sock_err = errno;
+	go_home();
 	if (sock < 0)
-		return *err = errno, *what = "netlink socket", -1;
+		return *err = sock_err, *what = "netlink socket", -1;
 	struct ifaces l = { 0 };
 	int r = dump(sock, RTM_GETLINK, &l);
 	if (r == 0)
@@ -324,8 +342,9 @@ int cmd_netinfo(int argc, char **argv)
 	if (close_range(3, ~0U, 0) < 0)
 		return report(errno, "close_range", NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (stat("/proc/self/ns/net", &host_net) < 0)
-		return report(errno, "stat /proc/self/ns/net", NULL);
+	home_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home_net < 0 || fstat(home_net, &host_net) < 0)
+		return report(errno, "open /proc/self/ns/net", NULL);
 	if (serving)
 		return serve();
 

@@ -163,13 +163,19 @@ export async function prepareNics(ctx: InstanceContext, view: InstanceView): Pro
   };
 }
 
-/** After a stop: limits' ifb devices go (the veths went with the container); returns the volatile keys to drop. */
+/**
+ * After a stop: host veths still there (hot-plugged ones, which LXC does not delete) and limits' ifb devices go, so
+ * none is left once the stop returns; returns the volatile keys to drop.
+ */
 export async function nicsStopped(ctx: InstanceContext, view: InstanceView): Promise<Record<string, undefined>> {
   const host = new NicHost(ctx.runner);
   const drop: Record<string, undefined> = {};
   for (const [device, dev] of nicEntries(view.expandedDevices)) {
     const hostName = dev.host_name || view.rec.config[`volatile.${device}.host_name`];
-    if (hostName) await host.clearLimits(hostName).catch(() => undefined);
+    if (hostName) {
+      // The container is down whatever happens here: a leftover veth is logged, not a failed stop.
+      await host.removeStopped(hostName).catch((e: Error) => ctx.log.warn('Failed to remove the host side of a nic', { instance: view.rec.name, device, err: e.message }));
+    }
     if (view.rec.config[`volatile.${device}.host_name`] !== undefined) drop[`volatile.${device}.host_name`] = undefined;
   }
   return drop;

@@ -71,8 +71,17 @@ export class IpTool {
     return JSON.parse(out || '[]') as AddrInfo[];
   }
 
+  /**
+   * Deletes a link; one that is not there counts as deleted. The delete is always tried (a failed look-up must not
+   * skip it), and a failure is only an error while the link still exists: the kernel may remove it meanwhile (a veth
+   * whose peer's namespace is being torn down).
+   */
   async deleteLink(name: string): Promise<void> {
-    if (await this.exists(name)) await this.ip(['link', 'del', 'dev', name]);
+    try {
+      await this.ip(['link', 'del', 'dev', name]);
+    } catch (e) {
+      if (await this.exists(name)) throw e;
+    }
   }
 
   async setUp(name: string): Promise<void> {

@@ -75,6 +75,17 @@ export class NicHost {
     await this.ip.deleteLink(ifbName(hostName)).catch(() => undefined);
   }
 
+  /**
+   * After the container stopped: the host end of a nic's veth, if still there, and its ifb. LXC deletes the veths it
+   * made but not hot-plugged ones, whose host end would otherwise live until the kernel gets round to tearing the
+   * container's namespace down, which is asynchronous (and never happens while anything still holds the namespace).
+   * Only a veth is deleted: a host_name naming some other interface is not ours.
+   */
+  async removeStopped(hostName: string): Promise<void> {
+    if ((await this.ip.link(hostName))?.linkinfo?.info_kind === 'veth') await this.ip.deleteLink(hostName);
+    await this.ip.deleteLink(ifbName(hostName)).catch(() => undefined);
+  }
+
   async removeInside(pid: number, name: string): Promise<void> {
     await new IpTool(this.runner, pid).deleteLink(name);
   }
