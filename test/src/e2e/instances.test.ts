@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Operation } from '@lodge/api';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 async function status(d: TestDaemon, name: string): Promise<string> {
@@ -138,4 +139,19 @@ test('two daemons on one host run containers with the same name without collidin
   assert.equal(await status(b, 'same'), 'Running');
   await a.lxc(['stop', 'same', '--force']);
   assert.equal(await status(b, 'same'), 'Running');
+});
+
+test('an ephemeral container powering off while a backup holds it is still removed once the backup is done', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'e1', '--ephemeral']);
+  // Enough data that the backup is still running when the container stops.
+  await d.lxc(['exec', 'e1', '--', 'dd', 'if=/dev/urandom', 'of=/root/blob', 'bs=1M', 'count=150']);
+  const res = await d.client.query<Operation>('POST', '/1.0/instances/e1/backups', { name: 'b0' });
+  await d.lxc(['exec', 'e1', '--', 'poweroff', '-f'], { allowFail: true });
+  const op = await d.client.get<Operation>(`/1.0/operations/${res.metadata.id}`);
+  assert.equal(op.status, 'Running', 'the backup must still hold the instance when it stops');
+  await d.client.get(`/1.0/operations/${res.metadata.id}/wait?timeout=120`);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && (await d.client.get<string[]>('/1.0/instances')).length > 0) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await d.client.get('/1.0/instances'), []);
 });

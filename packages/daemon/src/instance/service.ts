@@ -323,10 +323,13 @@ export class InstanceService {
 
   /** The LXC post-stop hook: a container stopped or rebooted on its own (or under our stop, then a no-op). */
   async stopped(project: string, name: string, target: 'stop' | 'reboot'): Promise<void> {
-    if (this.locks.busy(this.key(project, name))) return;
+    // Waits for whatever holds the instance (a snapshot, a backup, our own stop) rather than skipping the bookkeeping.
     await this.withLock(project, name, async () => {
       const view = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name)).catch(() => undefined);
       if (!view || target === 'reboot') return;
+      // Our own stop has done this already; a container started again meanwhile needs nothing.
+      if (view.rec.config['volatile.last_state.power'] === 'STOPPED') return;
+      if ((await runtimeState(this.ctx, view)).status !== 'Stopped') return;
       this.ctx.events.lifecycle(project, 'instance-shutdown', `/1.0/instances/${seg(name)}`);
       await afterStop(this.ctx, view, target);
     });
