@@ -109,6 +109,9 @@ test('nics hot-plug into a running container; addresses and limits change live',
   // Unplug: the host veth and the container's interface go.
   await d.lxc(['config', 'device', 'remove', 'c1', 'eth1']);
   assert.equal(await link(ns, hostName), undefined);
+  // Its volatile keys go with it (as LXD): a new eth1 would get a fresh MAC and host name.
+  const left = Object.keys((await d.client.get<{ config: Record<string, string> }>('/1.0/instances/c1')).config).filter((k) => k.startsWith('volatile.eth1.'));
+  assert.deepEqual(left, []);
   const gone = await d.lxc(['exec', 'c1', '--', 'test', '-e', '/sys/class/net/eth1'], { allowFail: true });
   assert.notEqual(gone.code, 0);
   assert.deepEqual((await ns.exec('ip', ['-j', 'link', 'show', 'type', 'ifb'])).stdout.includes('lodge:'), false);
