@@ -165,7 +165,8 @@ test('create, set, unset, edit, rename and delete through lodge change the netwo
 });
 
 test('attach, detach, attach-profile, detach-profile and init -n add and remove the nics lxc would', async (t) => {
-  const { d } = await startNetDaemon(t);
+  const { ns, d } = await startNetDaemon(t);
+  await ns.exec('ip', ['link', 'add', 'hbr0', 'type', 'bridge']);
   await d.lodge(['network', 'create', 'abr0', 'ipv4.address=10.94.0.1/24', 'ipv6.address=none']);
   await d.lodge(['init', 'busybox', 'c1']);
   await d.lxc(['init', 'busybox', 'c2']);
@@ -202,16 +203,39 @@ test('attach, detach, attach-profile, detach-profile and init -n add and remove 
   assert.deepEqual(await devices(d, 'profiles', 'p-lodge'), {});
   await same(d, ['network', 'detach-profile', 'abr0', 'p-lodge']);
 
+  // In another project (sharing the default project's networks), and through a remote: the instance is looked up
+  // in the project and on the remote of the network argument.
+  await d.lxc(['project', 'create', 'p1']);
+  await d.lxc(['profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default', '--project', 'p1']);
+  await d.lxc(['init', '--empty', 'pc1', '--project', 'p1']);
+  await d.lodge(['network', 'attach', 'abr0', 'pc1', '--project', 'p1']);
+  assert.deepEqual((await d.client.get<{ devices: Devices }>('/1.0/instances/pc1?project=p1')).devices, { abr0: { type: 'nic', network: 'abr0' } });
+  await same(d, ['network', 'attach', 'abr0', 'pc1']);
+  await d.lodge(['network', 'detach', 'abr0', 'pc1', '--project', 'p1']);
+  assert.deepEqual((await d.client.get<{ devices: Devices }>('/1.0/instances/pc1?project=p1')).devices, {});
+  await d.lodge(['remote', 'add', 'other', `unix://${d.socket}`]);
+  await d.lodge(['network', 'attach', 'other:abr0', 'c1', 'viaremote']);
+  assert.deepEqual((await devices(d, 'instances', 'c1')).viaremote, { type: 'nic', network: 'abr0' });
+  await d.lodge(['network', 'detach', 'other:abr0', 'c1']);
+  assert.deepEqual(await devices(d, 'instances', 'c1'), {});
+  await d.lxc(['delete', 'pc1', '--project', 'p1']);
+
   // init -n: eth0 on the network, and a missing network refused before anything is created.
   await d.lodge(['init', 'busybox', 'c3', '-n', 'abr0']);
   await d.lxc(['init', 'busybox', 'c4', '-n', 'abr0']);
   assert.deepEqual((await devices(d, 'instances', 'c3')).eth0, { name: 'eth0', type: 'nic', network: 'abr0' });
   assert.deepEqual(await devices(d, 'instances', 'c3'), await devices(d, 'instances', 'c4'));
+  // An unmanaged host bridge: a bridged nic on it, from init -n and from attach alike.
+  await d.lodge(['init', 'busybox', 'c6', '-n', 'hbr0']);
+  assert.deepEqual(await devices(d, 'instances', 'c6'), { eth0: { name: 'eth0', type: 'nic', nictype: 'bridged', parent: 'hbr0' } });
+  await d.lodge(['network', 'attach', 'hbr0', 'c6', 'eth1']);
+  assert.deepEqual((await devices(d, 'instances', 'c6')).eth1, { type: 'nic', nictype: 'bridged', parent: 'hbr0' });
+  await same(d, ['network', 'detach', 'hbr0', 'c6']);
   const missing = await same(d, ['init', 'busybox', 'c5', '--network', 'nope']);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'Error: Failed loading network "nope": Network not found\n');
   await same(d, ['launch', 'busybox', 'c5', '-n', 'nope']);
-  assert.deepEqual((await d.client.get<string[]>('/1.0/instances')).sort(), ['/1.0/instances/c1', '/1.0/instances/c2', '/1.0/instances/c3', '/1.0/instances/c4']);
+  assert.deepEqual((await d.client.get<string[]>('/1.0/instances')).sort(), ['/1.0/instances/c1', '/1.0/instances/c2', '/1.0/instances/c3', '/1.0/instances/c4', '/1.0/instances/c6']);
 });
 
 test('bad input gives lxc\'s errors and exit code 1, and leaves nothing behind', async (t) => {
