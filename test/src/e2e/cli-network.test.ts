@@ -5,6 +5,7 @@ import type { TestDaemon } from '../helpers/daemon.js';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
 import type { CmdOptions, CmdResult } from '../helpers/run.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Net {
   name: string;
@@ -15,16 +16,6 @@ interface Net {
 }
 
 type Devices = Record<string, Record<string, string>>;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const outcome = (r: CmdResult): CmdResult => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
 
@@ -66,7 +57,7 @@ test('lodge launch -n: DHCP on the network, and list, show, get, info, list-leas
   assert.equal(launched.stdout, 'Creating c1\nStarting c1\n');
   assert.deepEqual((await devices(d, 'instances', 'c1')).eth0, { name: 'eth0', type: 'nic', network: 'nbr0' });
   // The image's init runs udhcpc on eth0; dnsmasq on nbr0 answers, and `lodge list` shows the address.
-  const addr = await waitFor('an address from nbr0 in lodge list', async () => /^c1,"?(10\.91\.0\.\d+) \(eth0\)"?$/m.exec((await d.lodge(['list', 'c1', '-f', 'csv', '-c', 'n4'])).stdout)?.[1]);
+  const addr = await waitFor('an address from nbr0 in lodge list', async () => /^c1,"?(10\.91\.0\.\d+) \(eth0\)"?$/m.exec((await d.lodge(['list', 'c1', '-f', 'csv', '-c', 'n4'])).stdout)?.[1], 60_000);
   assert.equal((await d.lodge(['list', 'c1', '-c', 'n4'])).stdout, (await d.lxc(['list', 'c1', '-c', 'n4'])).stdout);
   const leases = await waitFor('the lease of c1', async () => {
     const r = await d.lodge(['network', 'list-leases', 'nbr0', '-f', 'csv']);

@@ -5,16 +5,7 @@ import { test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 async function ipv4In(d: TestDaemon, name: string, dev: string): Promise<string | undefined> {
   const r = await d.lxc(['exec', name, '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', dev], { allowFail: true });
