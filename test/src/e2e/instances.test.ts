@@ -60,9 +60,13 @@ test('init creates a stopped instance; the legacy /1.0/containers path and recur
   assert.match(info, /Status: STOPPED/);
 });
 
-test('an ephemeral instance is gone once stopped', async (t) => {
+test('an ephemeral instance is gone once stopped, but survives a restart', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
   await d.lxc(['launch', 'busybox', 'e1', '--ephemeral']);
+  // As LXD: a restart is not a stop that deletes it.
+  await d.lxc(['restart', 'e1', '--force']);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await d.client.get<{ status: string }>('/1.0/instances/e1')).status, 'Running');
   await d.lxc(['stop', 'e1', '--force']);
   assert.deepEqual(await d.client.get('/1.0/instances'), []);
   // Also when it powers off from inside: the post-stop hook tells the daemon.

@@ -315,7 +315,7 @@ export class InstanceService {
   private async restart(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
     const view = await this.view(project, name);
     if ((await runtimeState(this.ctx, view)).status === 'Stopped') throw ApiError.badRequest('The instance is not running');
-    if (view.rec.ephemeral) throw ApiError.badRequest('Ephemeral instances cannot be restarted (they are deleted when they stop)');
+    // An ephemeral instance survives this stop: the post-stop hook waits for the lock and finds it running again.
     await this.ctx.lxc.stop(view.names.lxc, { force: req.force, timeoutS: req.timeout });
     await startInstance(this.ctx, project, name, {});
     this.ctx.events.lifecycle(project, 'instance-restarted', `/1.0/instances/${seg(name)}`, lc);
