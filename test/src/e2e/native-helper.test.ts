@@ -432,18 +432,22 @@ sys.stdout.write(repr(out) + '\\n' + str(os.waitstatus_to_exitcode(st)) + '\\n')
         filePut(running, '/root/sw/secret', { append: true }, 'PWNED\n'),
         getText(running, '/root/sw2'),
       ]);
-      assert.ok(Date.now() - started < 2000, 'an operation hung');
+      // A hang never returns; 10 s only tells one apart from a slow round on a loaded two-core CI machine.
+      assert.ok(Date.now() - started < 10_000, 'an operation hung');
       for (const r of results) {
         if (r.status === 'fulfilled') seen.add(r.value === undefined ? 'ok' : `read:${r.value.trim()}`);
         else seen.add((r.reason as FileError).code);
       }
     }
     swapper.kill('SIGKILL');
-    tt.diagnostic(`outcomes: ${[...seen].join(', ')}`);
+    tt.diagnostic(`outcomes: ${JSON.stringify([...seen])}`);
     assert.ok(!seen.has('read:HOST-SECRET'), [...seen].join(' '));
-    // read:PWNED is the container's own file: the append landed between the shell's truncating open and its write.
+    // Reads see only what the container itself wrote: its shell's "inside"/"data" and our appends, in any
+    // interleaving (two appends can land in one round of a slow swapper, or between its open and its write).
+    const containerBytes = /^read:[insdeatPWNED\n]*$/;
+    const errors = ['ENOENT', 'EINVAL', 'EAGAIN', 'EISDIR'];
     assert.ok(
-      [...seen].every((s) => ['read:', 'read:inside', 'read:inside\nPWNED', 'read:PWNED', 'read:data', 'ok', 'ENOENT', 'EINVAL', 'EAGAIN', 'EISDIR'].includes(s) || s.startsWith('read:inside')),
+      [...seen].every((s) => s === 'ok' || errors.includes(s) || containerBytes.test(s)),
       [...seen].join(' '),
     );
     assert.equal(await readFile(join(marker, 'secret'), 'utf8'), 'HOST-SECRET\n');
