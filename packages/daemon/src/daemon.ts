@@ -181,6 +181,7 @@ export class Daemon {
     await profiles.ensureDefault(pool);
     await this.startNetworks(networks, store, runner);
     await this.cleanTemporaryUploads(paths);
+    void pools.sweepDiscarded().catch((e: Error) => log.warn('Freeing discarded volumes failed', { err: e.message }));
     const orphans = await images.sweepOrphans();
     if (orphans.length > 0) log.warn('Removed image files no image refers to (left by a crash)', { fingerprints: orphans.join(',') });
     this.api = new ApiServer(state, endpoints);

@@ -34,7 +34,7 @@ export async function restoreSnapshot(ctx: InstanceContext, project: string, nam
   await ctx.pools.deleteVolume(pool, 'containers', old);
   await ctx.pools.renameVolume(pool, 'containers', view.names.volume, old);
   await ctx.pools.renameVolume(pool, 'containers', staged, view.names.volume);
-  await ctx.pools.deleteVolume(pool, 'containers', old);
+  await ctx.pools.discardVolume(pool, 'containers', old);
   await ctx.store.tx(async (tx) => {
     const cur = await tx.instances.must(project, name);
     const volatile = Object.fromEntries(Object.entries(cur.config).filter(([k]) => k.startsWith('volatile.')));

@@ -46,6 +46,10 @@ export interface StorageDriver {
   copyVolume(src: Volume, dst: Volume): Promise<void>;
   createEmptyVolume(vol: Volume): Promise<void>;
   deleteVolume(vol: Volume): Promise<void>;
+  /** Takes the volume out of its place at once and frees its space in the background. */
+  discardVolume(vol: Volume): Promise<void>;
+  /** Frees what discards left behind when the daemon stopped before they finished. */
+  sweepDiscarded(config: Record<string, string>, name: string): Promise<void>;
   renameVolume(vol: Volume, newName: string): Promise<void>;
   /** Bytes used by the volume, or undefined when the driver cannot tell cheaply. */
   usage(vol: Volume): Promise<number | undefined>;

@@ -120,6 +120,16 @@ export class PoolService {
     await driver.deleteVolume(vol);
   }
 
+  async discardVolume(pool: string, kind: VolumeKind, name: string): Promise<void> {
+    const { vol, driver } = await this.volume(pool, kind, name);
+    await driver.discardVolume(vol);
+  }
+
+  /** Start-up: frees volumes whose background removal a stop or crash interrupted. */
+  async sweepDiscarded(): Promise<void> {
+    for (const p of await this.store.read((tx) => tx.pools.list(globalScope))) await this.driver(p.driver).sweepDiscarded(p.config, p.name);
+  }
+
   async renameVolume(pool: string, kind: VolumeKind, from: string, to: string): Promise<void> {
     const { vol, driver } = await this.volume(pool, kind, from);
     await driver.renameVolume(vol, to);

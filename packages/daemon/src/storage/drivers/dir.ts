@@ -1,5 +1,5 @@
 // The dir storage driver: a pool is a directory, volumes are subdirectories, copies use reflinks where possible.
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempName } from '../../sys/fs.js';
 import type { Runner } from '../../sys/runner.js';
@@ -95,6 +95,29 @@ export class DirDriver implements StorageDriver {
 
   async deleteVolume(vol: Volume): Promise<void> {
     await rm(this.mountPath(vol), { recursive: true, force: true });
+  }
+
+  private trash(vol: { pool: string; poolConfig: Record<string, string> }): string {
+    return join(this.source(vol.poolConfig, vol.pool), '.trash');
+  }
+
+  async discardVolume(vol: Volume): Promise<void> {
+    const trash = this.trash(vol);
+    await mkdir(trash, { recursive: true, mode: 0o700 });
+    const doomed = tempName(trash, `${vol.name}-`);
+    // A rename is instant where removing a full rootfs takes seconds; the request need not wait for the disk.
+    try {
+      await rename(this.mountPath(vol), doomed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    void rm(doomed, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async sweepDiscarded(config: Record<string, string>, name: string): Promise<void> {
+    const trash = this.trash({ pool: name, poolConfig: config });
+    for (const entry of await readdir(trash).catch(() => [] as string[])) await rm(join(trash, entry), { recursive: true, force: true });
   }
 
   async renameVolume(vol: Volume, newName: string): Promise<void> {
