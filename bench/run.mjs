@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side benchmarks: lodged vs LXD 5.0.2 (Debian's lxd), same `lxc` client, same machine, alternating runs.
-// Usage: node bench/run.mjs [--rounds N] [--only substring,...] [--no-debian] [--write]
-// --write stores results in bench/results/ and the table in bench/README.md.
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// Usage: node bench/run.mjs [--rounds N] [--only substring,...] [--no-debian] [--fs host|btrfs] [--write]
+// --write stores results in bench/results/ and the table for that filesystem in bench/README.md.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { instanceCases } from './cases/instances.mjs';
 import { migrationCases } from './cases/migration.mjs';
 import { snapshotCases } from './cases/snapshots.mjs';
 import { imageFiles } from './lib/images.mjs';
+import { scratchBase } from './lib/scratch.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -21,14 +22,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     only: { type: 'string' },
     'no-debian': { type: 'boolean', default: false },
+    fs: { type: 'string', default: 'host' },
     write: { type: 'boolean', default: false },
   },
 });
 const log = (m) => process.stderr.write(`${m}\n`);
 
-const base = await mkdtemp(join(tmpdir(), 'lodge-bench-'));
-// Unprivileged container roots must traverse to their rootfs.
-await chmod(base, 0o711);
+const { base, cleanup } = await scratchBase(values.fs);
 const images = await imageFiles(base, { debian: !values['no-debian'] });
 const only = values.only?.split(',');
 const cases = [...instanceCases({ debian: Boolean(images.debian) }), ...snapshotCases({ debian: Boolean(images.debian) }), ...migrationCases()].filter(
@@ -53,7 +53,7 @@ try {
   for (const c of cases) results.push(await runCase(c, lodge, lxd, Number(values.rounds), log));
 } finally {
   for (const d of daemons) await stopDaemon(d).catch((e) => log(`${d.name} cleanup: ${e.message}`));
-  await rm(base, { recursive: true, force: true });
+  await cleanup();
 }
 
 const table = markdownTable(results);
@@ -62,9 +62,11 @@ if (values.write) {
   const date = new Date().toISOString().slice(0, 10);
   const lxdVersion = (await run('lxd', ['--version'])).stdout.trim();
   await mkdir(join(repo, 'bench', 'results'), { recursive: true });
-  await writeFile(join(repo, 'bench', 'results', `${date}.json`), JSON.stringify({ date, lxdVersion, results }, null, 2));
+  const fsName = values.fs === 'host' ? (await run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()])).stdout.trim() : values.fs;
+  await writeFile(join(repo, 'bench', 'results', `${date}-${values.fs}.json`), JSON.stringify({ date, lxdVersion, fs: fsName, results }, null, 2));
   const readme = join(repo, 'bench', 'README.md');
   const text = await readFile(readme, 'utf8');
-  const section = `<!-- results:start -->\nMeasured ${date} against LXD ${lxdVersion}, median of ${values.rounds} alternating runs per case:\n\n${table}\n<!-- results:end -->`;
-  await writeFile(readme, text.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section));
+  const mark = values.fs === 'host' ? 'results' : `results-${values.fs}`;
+  const section = `<!-- ${mark}:start -->\nMeasured ${date} against LXD ${lxdVersion}, both daemons on ${fsName}, median of ${values.rounds} alternating runs per case:\n\n${table}\n<!-- ${mark}:end -->`;
+  await writeFile(readme, text.replace(new RegExp(`<!-- ${mark}:start -->[\\s\\S]*<!-- ${mark}:end -->`), section));
 }
