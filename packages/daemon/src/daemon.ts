@@ -119,7 +119,7 @@ export class Daemon {
       tokenExpiry: async () => (await server.config())['core.remote_token_expiry'],
     });
     const daemonId = await this.daemonId(store);
-    const networks = new NetworkService(store, events, log, runner, profiles, {
+    const networks = new NetworkService(store, events, log, runner, profiles, projects, {
       bridge: new BridgeDriver({ runner, networksDir: paths.networks, logsDir: paths.logs, macSeed: daemonId, debug: this.opts.debug, ...(await dnsmasqUser()) }),
       macvlan: new MacvlanDriver(runner),
     });
@@ -143,7 +143,7 @@ export class Daemon {
     });
     instances.devices.register('nic', nicHotplug(instances.ctx));
     networkReaders.push(nicStateReader());
-    profiles.addDeviceCheck((tx, devices) => checkNics(instances.ctx, tx, devices));
+    profiles.addDeviceCheck((tx, devices, project) => checkNics(instances.ctx, tx, devices, project));
     images.onRemoved((fp) => pools.removeImageVolumes(fp));
     const migration = new MigrationService(instances.ctx, instances, () => server.certificate);
     const imageImporter = new ImageImporter(images, aliases, runner);

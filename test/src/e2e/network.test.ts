@@ -164,3 +164,148 @@ test('bad network configs get 400 and leave no bridge, process or rule behind', 
   assert.equal((await dnsmasqPids(ns, 'lbr3')).length, 1);
   assert.equal((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr3')).config['raw.dnsmasq'], undefined);
 });
+
+/** How a request is refused: its status and message (it must be refused). */
+async function refusal(d: TestDaemon, method: string, path: string, body?: unknown): Promise<{ status?: number; message: string }> {
+  return d.client.query(method, path, body).then(
+    () => assert.fail(`${method} ${path} ${JSON.stringify(body)} was accepted`),
+    (e: Error & { status?: number }) => ({ status: e.status, message: e.message }),
+  );
+}
+
+// The expected replies below are what a real LXD 5.0.2 (Debian's lxd 5.0.2-5) answered to the same requests.
+test('the network API answers as LXD 5.0.2: create reply, names, types, unknown and empty keys, missing networks', async (t) => {
+  const { ns, d } = await startNetDaemon(t);
+  const made = await d.client.query('POST', '/1.0/networks', { name: 'lbr4', config: { 'ipv4.address': '10.84.0.1/24', 'ipv6.address': 'none' } });
+  assert.deepEqual([made.status, made.type, made.location, made.metadata], [201, 'sync', '/1.0/networks/lbr4', null]);
+  const create = (name: string, extra: Record<string, unknown> = {}) => refusal(d, 'POST', '/1.0/networks', { name, config: {}, ...extra });
+  assert.deepEqual(await create('lbr4'), { status: 400, message: 'The network already exists' });
+  assert.deepEqual(await create(''), { status: 400, message: 'No name provided' });
+  assert.deepEqual(await create('x'), { status: 400, message: 'Network interface is too short (minimum 2 characters)' });
+  assert.deepEqual(await create('abcdefghijklmnop'), { status: 400, message: 'Network interface is too long (maximum 15 characters)' });
+  assert.deepEqual(await create('a/b'), { status: 400, message: 'Network interface contains invalid characters' });
+  assert.deepEqual(await create('bad6', { type: 'nosuch' }), { status: 400, message: 'Unknown driver' });
+  assert.match((await create('bad6', { type: 'ovn' })).message, /"ovn" is not supported by lodge/);
+  // LXD answers these three with a 500 (it validates after writing its record); lodge keeps the 400, same words.
+  assert.deepEqual(await create('bad6', { config: { 'ipv4.address': '10.85.0.1/24', 'no.such': '1' } }), { status: 400, message: 'Invalid option for network "bad6" option "no.such"' });
+  assert.deepEqual(await create('bad6', { config: { '': '1' } }), { status: 400, message: 'Invalid option for network "bad6" option ""' });
+  assert.match((await create('bad6', { config: { 'ipv4.address': 'bad' } })).message, /^Invalid value for network "bad6" option "ipv4\.address": /);
+  assert.equal(await bridgeAddrs(ns, 'bad6'), undefined);
+  // At create, empty values are dropped before the keys are looked at, so an unknown key without a value passes.
+  await d.client.query('POST', '/1.0/networks', { name: 'lbr5', config: { 'ipv4.address': '10.85.0.1/24', 'ipv6.address': 'none', 'no.such': '', '': '' } });
+  assert.deepEqual((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr5')).config, { 'ipv4.address': '10.85.0.1/24', 'ipv6.address': 'none' });
+
+  // PUT and PATCH check the whole new config: an unknown key is refused by name, with or without a value.
+  const before = await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr4');
+  const update = (method: string, config: Record<string, string>) => refusal(d, method, '/1.0/networks/lbr4', { config });
+  const invalidOption = (key: string) => ({ status: 400, message: `Invalid option for network "lbr4" option "${key}"` });
+  assert.deepEqual(await update('PATCH', { '': 'x' }), invalidOption(''));
+  assert.deepEqual(await update('PATCH', { '': '' }), invalidOption(''));
+  assert.deepEqual(await update('PATCH', { 'no.such': '' }), invalidOption('no.such'));
+  assert.deepEqual(await update('PUT', { ...before.config, '': 'x' }), invalidOption(''));
+  assert.deepEqual(await update('PUT', { 'no.such': 'x' }), invalidOption('no.such'));
+  // A bad value of a known key is reported before an unknown key.
+  const bad = await update('PATCH', { 'no.such': '1', 'ipv4.address': 'bad' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.message, /^Invalid value for network "lbr4" option "ipv4\.address": /);
+  assert.deepEqual(await d.client.get('/1.0/networks/lbr4'), before);
+  assert.deepEqual(await bridgeAddrs(ns, 'lbr4'), ['10.84.0.1/24']);
+  // An empty value unsets a known key; user.* keys are free.
+  await d.client.query('PATCH', '/1.0/networks/lbr4', { config: { 'ipv4.nat': 'true', 'user.note': 'x' } });
+  await d.client.query('PATCH', '/1.0/networks/lbr4', { config: { 'ipv4.nat': '', 'user.note': '' } });
+  assert.deepEqual((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr4')).config, before.config);
+
+  // A network that does not exist, and renames.
+  const failed = { status: 404, message: 'Failed loading network: Network not found' };
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/nosuch'), { status: 404, message: 'Network not found' });
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/nosuch/state'), { status: 404, message: 'Network interface "nosuch" not found' });
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/nosuch/leases'), failed);
+  assert.deepEqual(await refusal(d, 'PUT', '/1.0/networks/nosuch', { config: {} }), failed);
+  assert.deepEqual(await refusal(d, 'PATCH', '/1.0/networks/nosuch', { config: {} }), failed);
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks/nosuch', { name: 'x2' }), failed);
+  assert.deepEqual(await refusal(d, 'DELETE', '/1.0/networks/nosuch'), failed);
+  assert.deepEqual(await refusal(d, 'DELETE', '/1.0/networks/lo'), failed);
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks/lbr5', { name: '' }), { status: 400, message: 'New network name not provided' });
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks/lbr5', { name: 'x' }), { status: 400, message: 'Network interface is too short (minimum 2 characters)' });
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks/lbr5', { name: 'lbr4' }), { status: 409, message: 'Network "lbr4" already exists' });
+  const renamed = await d.client.query('POST', '/1.0/networks/lbr5', { name: 'lbr7' });
+  assert.deepEqual([renamed.status, renamed.location], [201, '/1.0/networks/lbr7']);
+  // The gateway's lease has no location.
+  assert.deepEqual(await d.client.get('/1.0/networks/lbr4/leases'), [{ hostname: 'lbr4.gw', hwaddr: '', address: '10.84.0.1', type: 'gateway', location: '' }]);
+});
+
+test('?target= on a server that is not clustered: another member is not found, "none" is this server', async (t) => {
+  const { ns, d } = await startNetDaemon(t);
+  await d.lxc(['network', 'create', 'lbr8', 'ipv4.address=10.88.0.1/24', 'ipv6.address=none']);
+  const notFound = { status: 404, message: 'Cluster member not found' };
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/lbr8?target=m1'), notFound);
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/nosuch?target=m1'), notFound);
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/lbr8/state?target=m1'), notFound);
+  assert.deepEqual(await refusal(d, 'PUT', '/1.0/networks/lbr8?target=m1', { config: { 'ipv4.address': '10.88.0.1/24' } }), notFound);
+  assert.deepEqual(await refusal(d, 'PATCH', '/1.0/networks/lbr8?target=m1', { config: { 'user.a': '1' } }), notFound);
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks?target=m1', { name: 'lbr9', config: { 'ipv4.address': '10.89.0.1/24' } }), notFound);
+  assert.equal(await bridgeAddrs(ns, 'lbr9'), undefined);
+  // Creating checks the name and the type before the target, as LXD does.
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks?target=m1', { name: 'x', config: {} }), { status: 400, message: 'Network interface is too short (minimum 2 characters)' });
+  assert.deepEqual((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr8')).config, { 'ipv4.address': '10.88.0.1/24', 'ipv6.address': 'none' });
+  // Ignored, as by LXD: the list, the leases, rename and delete; and "none", the member name of a lone server.
+  assert.ok((await d.client.get<string[]>('/1.0/networks?target=m1')).includes('/1.0/networks/lbr8'));
+  assert.equal((await d.client.get<unknown[]>('/1.0/networks/lbr8/leases?target=m1')).length, 1);
+  assert.equal((await d.client.get<{ name: string }>('/1.0/networks/lbr8?target=none')).name, 'lbr8');
+  await d.client.query('PATCH', '/1.0/networks/lbr8?target=none', { config: { 'user.a': '1' } });
+  await d.client.query('POST', '/1.0/networks/lbr8?target=m1', { name: 'lbr9' });
+  await d.client.query('DELETE', '/1.0/networks/lbr9?target=m1');
+  assert.equal(await bridgeAddrs(ns, 'lbr9'), undefined);
+});
+
+test('projects: features.networks=true gives an own, empty network list where bridges cannot be made; others see default\'s', async (t) => {
+  const { ns, d } = await startNetDaemon(t);
+  await d.lxc(['network', 'create', 'lbr6', 'ipv4.address=10.86.0.1/24', 'ipv6.address=none']);
+  await d.lxc(['project', 'create', 'pn', '-c', 'features.networks=true']);
+  await d.lxc(['project', 'create', 'po']);
+  // Without the feature, the default project's networks (and the host's interfaces), with default's URLs.
+  const inPo = await d.client.get<string[]>('/1.0/networks?project=po');
+  assert.ok(inPo.includes('/1.0/networks/lbr6') && inPo.includes('/1.0/networks/lo'), JSON.stringify(inPo));
+  assert.equal((await d.client.get<{ name: string }>('/1.0/networks/lbr6?project=po')).name, 'lbr6');
+  // With it: nothing, not even host interfaces.
+  assert.deepEqual(await d.client.get('/1.0/networks?project=pn'), []);
+  assert.deepEqual(await d.client.get('/1.0/networks?project=pn&recursion=1'), []);
+  assert.equal((await d.lxc(['network', 'list', '--project', 'pn', '--format', 'csv'])).stdout, '');
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/lbr6?project=pn'), { status: 404, message: 'Network not found' });
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/lo?project=pn'), { status: 404, message: 'Network not found' });
+  const failed = { status: 404, message: 'Failed loading network: Network not found' };
+  assert.deepEqual(await refusal(d, 'PATCH', '/1.0/networks/lbr6?project=pn', { config: { 'user.a': '1' } }), failed);
+  assert.deepEqual(await refusal(d, 'PUT', '/1.0/networks/lbr6?project=pn', { config: {} }), failed);
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks/lbr6?project=pn', { name: 'lbr7' }), failed);
+  assert.deepEqual(await refusal(d, 'DELETE', '/1.0/networks/lbr6?project=pn'), failed);
+  assert.deepEqual(await refusal(d, 'GET', '/1.0/networks/lbr6/leases?project=pn'), failed);
+  // The state falls back to the host interface of that name, whatever the project, as in LXD.
+  assert.equal((await d.client.get<{ type: string }>('/1.0/networks/lbr6/state?project=pn')).type, 'broadcast');
+  // Bridges and macvlans are default-project types; without a type LXD picks ovn there, which lodge does not have.
+  const nonDefault = { status: 400, message: 'Network type does not support non-default projects' };
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks?project=pn', { name: 'pbr0', type: 'bridge', config: { 'ipv4.address': '10.87.0.1/24' } }), nonDefault);
+  assert.deepEqual(await refusal(d, 'POST', '/1.0/networks?project=pn', { name: 'pmv0', type: 'macvlan', config: { parent: 'lo' } }), nonDefault);
+  assert.match((await refusal(d, 'POST', '/1.0/networks?project=pn', { name: 'pbr0', config: {} })).message, /"ovn" is not supported by lodge/);
+  const cli = await d.lxc(['network', 'create', 'pbr0', '--type', 'bridge', '--project', 'pn'], { allowFail: true });
+  assert.equal(cli.stderr, 'Error: Network type does not support non-default projects\n');
+  assert.equal(await bridgeAddrs(ns, 'pbr0'), undefined);
+
+  // A nic naming the network resolves in the project's own list; a bridged nic on the host bridge still works.
+  const noNet = await refusal(d, 'PATCH', '/1.0/profiles/default?project=pn', { devices: { eth0: { type: 'nic', network: 'lbr6', name: 'eth0' } } });
+  assert.deepEqual(noNet, { status: 404, message: 'Device validation failed for "eth0": Failed loading device "eth0": Failed to load network "lbr6" for project "pn": Network not found' });
+  await d.client.query('PATCH', '/1.0/profiles/default?project=pn', { devices: { eth0: { type: 'nic', nictype: 'bridged', parent: 'lbr6', name: 'eth0' } } });
+  await d.client.query('PATCH', '/1.0/profiles/default?project=po', { devices: { eth0: { type: 'nic', network: 'lbr6', name: 'eth0' } } });
+  // used_by counts projects that see default's networks only; the default project lists its networks.
+  assert.deepEqual((await d.client.get<{ used_by: string[] }>('/1.0/networks/lbr6')).used_by, ['/1.0/profiles/default?project=po']);
+  assert.ok((await d.client.get<{ used_by: string[] }>('/1.0/projects/default')).used_by.includes('/1.0/networks/lbr6'));
+  // Leases: the gateway only in the network's own project.
+  assert.deepEqual(await d.client.get('/1.0/networks/lbr6/leases?project=po'), []);
+  assert.equal((await d.client.get<{ type: string }[]>('/1.0/networks/lbr6/leases')).filter((l) => l.type === 'gateway').length, 1);
+  // Changes through a project without the feature act on default's network.
+  await d.client.query('PATCH', '/1.0/networks/lbr6?project=po', { config: { 'user.via': 'po' } });
+  assert.equal((await d.client.get<{ config: Record<string, string> }>('/1.0/networks/lbr6')).config['user.via'], 'po');
+  assert.deepEqual(await refusal(d, 'DELETE', '/1.0/networks/lbr6?project=po'), { status: 400, message: 'The network is currently in use' });
+  await d.client.query('PUT', '/1.0/profiles/default?project=po', { config: {}, devices: {} });
+  await d.client.query('DELETE', '/1.0/networks/lbr6?project=po');
+  assert.equal(await bridgeAddrs(ns, 'lbr6'), undefined);
+});

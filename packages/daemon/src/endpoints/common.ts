@@ -11,10 +11,13 @@ export function lc(req: ApiRequest): LifecycleOptions {
   return { requestor: requestorOf(req.identity) };
 }
 
-/** recursion=0 gives URLs, anything else the objects; ?filter= applies to the objects. */
-export function listReply<T>(req: ApiRequest, items: T[], urlOf: (item: T) => string): Reply {
+/**
+ * recursion=0 gives URLs, anything else the objects; ?filter= applies to the objects. The URLs carry the project
+ * the objects live in (`project`, by default the request's).
+ */
+export function listReply<T>(req: ApiRequest, items: T[], urlOf: (item: T) => string, project = req.project): Reply {
   const filtered = applyFilter(items, req.query.get('filter'));
-  if (req.recursion === 0) return sync(filtered.map((i) => apiUrl(urlOf(i), req.project)));
+  if (req.recursion === 0) return sync(filtered.map((i) => apiUrl(urlOf(i), project)));
   return sync(filtered);
 }
 

@@ -130,7 +130,7 @@ export async function createInstance(
       validateDevices(expanded.devices);
       await checkPools(tx, expanded.devices);
       await checkDevices(expanded.devices);
-      await checkNics(ctx, tx, expanded.devices, { project, name });
+      await checkNics(ctx, tx, expanded.devices, project, { name });
       const pool = rootPool({ expandedDevices: expanded.devices });
       const idmap = await chooseIdmap(tx, ctx.subids, { project, name }, expanded.config);
       const rec: InstanceRecord = {

@@ -15,6 +15,8 @@ import type { InstanceView } from './view.js';
 /** What instance code needs from the network service. */
 export interface NicNetworks {
   record(tx: Tx, name: string): Promise<NetworkRecord | undefined>;
+  /** The network as the project sees it (none from a project with features.networks=true). */
+  recordIn(tx: Tx, project: string, name: string): Promise<NetworkRecord | undefined>;
   refreshStaticHosts(): Promise<void>;
 }
 
@@ -226,8 +228,11 @@ export function nicHotplug(ctx: InstanceContext): HotplugHandler & { update(view
   };
 }
 
-/** Checks nic devices against the managed networks: the network exists, static addresses fit and are not taken. */
-export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, self?: { project: string; name: string }): Promise<void> {
+/**
+ * Checks nic devices against the managed networks: the network exists in the project's network list, static
+ * addresses fit and are not taken. `project` is the instance's, or the project that holds the profile.
+ */
+export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, project: string, self?: { name: string }): Promise<void> {
   for (const [device, dev] of nicEntries(devices)) {
     if (dev.nictype && !['bridged', 'macvlan', 'p2p'].includes(dev.nictype)) throw ApiError.badRequest(`Device "${device}": nictype "${dev.nictype}" is not supported (lodge supports bridged, macvlan and p2p)`);
     for (const key of ['ipv4.routes', 'ipv6.routes']) {
@@ -235,8 +240,8 @@ export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, 
     }
     if (dev['security.mac_filtering'] === 'true') throw ApiError.badRequest(`Device "${device}": "security.mac_filtering" is not implemented by lodge`);
     if (!dev.network) continue;
-    const net = await ctx.networks?.record(tx, dev.network);
-    if (!net) throw ApiError.badRequest(`Device "${device}": network "${dev.network}" not found`);
+    const net = await ctx.networks?.recordIn(tx, project, dev.network);
+    if (!net) throw ApiError.notFound(`Device validation failed for "${device}": Failed loading device "${device}": Failed to load network "${dev.network}" for project "${project}": Network not found`);
     for (const family of [4, 6] as const) {
       const key = `ipv${family}.address`;
       const value = dev[key];
@@ -250,7 +255,7 @@ export async function checkNics(ctx: InstanceContext, tx: Tx, devices: Devices, 
       if (ip.value === subnet.address) throw ApiError.badRequest(`Device "${device}": IP address "${value}" is the address of network "${net.name}"`);
       if (!self) continue;
       for (const { scope, value: inst } of await tx.instances.all()) {
-        if (scope === self.project && inst.name === self.name) continue;
+        if (scope === project && inst.name === self.name) continue;
         for (const [d, other] of Object.entries(inst.devices)) {
           if (other.type === 'nic' && nicUsesNetwork(other, net.name) && canonicalIp(other[key] ?? '') === canonicalIp(value)) {
             throw ApiError.badRequest(`Device "${device}": IP address "${value}" is already used by instance "${inst.name}" (device "${d}")`);

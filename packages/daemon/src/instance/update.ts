@@ -74,7 +74,7 @@ export async function updateInstance(
     validateDevices(view.expandedDevices);
     await checkPools(tx, view.expandedDevices);
     await checkDevices(view.expandedDevices);
-    await checkNics(ctx, tx, view.expandedDevices, { project, name });
+    await checkNics(ctx, tx, view.expandedDevices, project, { name });
     if (rootPool(view) !== cur.pool) throw ApiError.badRequest(`The root disk must stay on pool "${cur.pool}" (moving between pools is not supported yet)`);
     tx.instances.put(project, name, next);
     return view;

@@ -1,14 +1,16 @@
-// NetworkService: managed network records and their drivers, host interfaces, used_by, leases, restore at start.
+// NetworkService: managed network records and their drivers, host interfaces, used_by, leases, projects, restore at start.
 import { readFile } from 'node:fs/promises';
 import type { Devices, Network, NetworkLease, NetworkPut, NetworkState, NetworksPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
-import { validateConfig, withoutEmpty } from '../config/keys.js';
-import { networkNameProblem, networkTypes } from '../config/network.js';
+import { withoutEmpty } from '../config/keys.js';
+import { lxdNetworkTypes, networkNameProblem, networkTypes, validateNetworkConfig } from '../config/network.js';
+import { isTrue } from '../config/validators.js';
 import type { NetworkRecord } from '../db/records.js';
 import { globalScope, type Store, type Tx } from '../db/store.js';
 import type { EventHub, LifecycleOptions } from '../events/hub.js';
 import { expand } from '../instance/expand.js';
 import type { ProfileService } from '../profiles/service.js';
+import type { ProjectService } from '../projects/service.js';
 import type { Logger } from '../sys/log.js';
 import type { Runner } from '../sys/runner.js';
 import { etagOf } from '../util/etag.js';
@@ -22,6 +24,12 @@ import { IpTool } from './netlink.js';
 import { localRoutes } from './subnet.js';
 
 export const defaultNetworkName = 'lodgebr0';
+
+/** The cluster member name of a server that is not in a cluster, as LXD names it (the only valid ?target=). */
+export const localMember = 'none';
+
+/** LXD's answer to anything about a network that does not exist, or not in the request's project. */
+const failedLoading = () => ApiError.notFound('Failed loading network: Network not found');
 
 /** A nic device of an instance or profile that refers to a network (by network= or by a bridged/macvlan parent). */
 export function nicUsesNetwork(dev: Record<string, string>, network: string): boolean {
@@ -52,9 +60,12 @@ export class NetworkService {
     private readonly log: Logger,
     runner: Runner,
     private readonly profiles: ProfileService,
+    private readonly projects: ProjectService,
     private readonly drivers: Record<string, NetworkDriver>,
   ) {
     this.ip = new IpTool(runner);
+    // As LXD, the default project lists its networks among what it uses.
+    projects.addUsage(async (tx, project) => (project === 'default' ? (await tx.networks.list(globalScope)).map((r) => `/1.0/networks/${seg(r.name)}`) : []));
     // Static DHCP entries follow instance changes (created, renamed, deleted, updated) without hooks in that code.
     events.subscribe({
       types: new Set(['lifecycle']),
@@ -69,12 +80,32 @@ export class NetworkService {
 
   driver(type: string): NetworkDriver {
     const d = this.drivers[type];
-    if (!d) throw ApiError.badRequest(`Network type "${type}" is not supported (lodge supports ${networkTypes.join(', ')})`);
-    return d;
+    if (d) return d;
+    if (!lxdNetworkTypes.includes(type)) throw ApiError.badRequest('Unknown driver');
+    throw ApiError.badRequest(`Network type "${type}" is not supported by lodge (it supports ${networkTypes.join(', ')})`);
   }
 
   async record(tx: Tx, name: string): Promise<NetworkRecord | undefined> {
     return tx.networks.get(globalScope, name);
+  }
+
+  /**
+   * The project whose networks a project sees (LXD's network project): its own with features.networks=true, else
+   * default's. Every type lodge has (bridge, macvlan) lives in the default project only, as in LXD.
+   */
+  async networkProject(tx: Tx, project: string): Promise<string> {
+    return this.projects.effective(tx, project, 'features.networks');
+  }
+
+  /** A managed network as a project sees it: none from a project with its own (necessarily empty) network list. */
+  async recordIn(tx: Tx, project: string, name: string): Promise<NetworkRecord | undefined> {
+    return (await this.networkProject(tx, project)) === 'default' ? this.record(tx, name) : undefined;
+  }
+
+  private async mustIn(project: string, name: string): Promise<NetworkRecord> {
+    const rec = await this.store.read((tx) => this.recordIn(tx, project, name));
+    if (!rec) throw failedLoading();
+    return rec;
   }
 
   async records(): Promise<NetworkRecord[]> {
@@ -83,7 +114,9 @@ export class NetworkService {
 
   // ---- reading ----
 
-  async list(): Promise<Network[]> {
+  async list(project: string): Promise<Network[]> {
+    // Host interfaces, like managed networks, belong to the default project's list only.
+    if ((await this.store.read((tx) => this.networkProject(tx, project))) !== 'default') return [];
     const recs = await this.records();
     const out = await this.store.read(async (tx) => Promise.all(recs.map((r) => this.toApi(tx, r))));
     const managed = new Set(recs.map((r) => r.name));
@@ -94,7 +127,8 @@ export class NetworkService {
     return out;
   }
 
-  async get(name: string): Promise<{ network: Network; etag: string }> {
+  async get(project: string, name: string): Promise<{ network: Network; etag: string }> {
+    if ((await this.store.read((tx) => this.networkProject(tx, project))) !== 'default') throw ApiError.notFound('Network not found');
     const rec = await this.store.read((tx) => this.record(tx, name));
     if (rec) return { network: await this.store.read((tx) => this.toApi(tx, rec)), etag: etag(rec) };
     if (name.startsWith('veth')) throw ApiError.notFound('Network not found');
@@ -124,13 +158,20 @@ export class NetworkService {
     };
   }
 
-  /** Profiles and instances whose devices refer to the network (instances through their expanded devices). */
+  /**
+   * Profiles and instances whose devices refer to the network (instances through their expanded devices). As in LXD,
+   * only those of projects that see the default project's networks: a project with features.networks=true has a
+   * network list of its own, so a bridged nic there naming the bridge as its parent does not count.
+   */
   async usedBy(tx: Tx, name: string): Promise<string[]> {
+    const ownNetworks = new Set((await tx.projects.list(globalScope)).filter((p) => p.name !== 'default' && isTrue(p.config['features.networks'])).map((p) => p.name));
     const out: string[] = [];
     for (const { scope, value } of await tx.profiles.all()) {
+      if (ownNetworks.has(scope)) continue;
       if (Object.values(value.devices).some((d) => nicUsesNetwork(d, name))) out.push(apiUrl(`/1.0/profiles/${seg(value.name)}`, scope));
     }
     for (const n of await this.nicsOn(tx, name)) {
+      if (ownNetworks.has(n.project)) continue;
       const url = apiUrl(`/1.0/instances/${seg(n.instance)}`, n.project);
       if (!out.includes(url)) out.push(url);
     }
@@ -150,24 +191,23 @@ export class NetworkService {
     return out;
   }
 
-  async state(name: string): Promise<NetworkState> {
-    const rec = await this.store.read((tx) => this.record(tx, name));
+  /** A managed network's state from its driver; otherwise, whatever the project, the host interface's, as in LXD. */
+  async state(project: string, name: string): Promise<NetworkState> {
+    const rec = await this.store.read((tx) => this.recordIn(tx, project, name));
     if (rec) return this.driver(rec.type).state(name, rec.config);
     const s = await interfaceState(this.ip, name);
-    if (!s) throw ApiError.notFound('Network not found');
+    if (!s) throw ApiError.notFound(`Network interface "${name}" not found`);
     return s;
   }
 
-  async leases(name: string, project: string): Promise<NetworkLease[]> {
-    const { rec, nics } = await this.store.read(async (tx) => {
-      const rec = await this.record(tx, name);
-      if (!rec) throw ApiError.notFound('Network not found');
-      return { rec, nics: await this.nicsOn(tx, name) };
-    });
+  async leases(project: string, name: string): Promise<NetworkLease[]> {
+    const rec = await this.mustIn(project, name);
+    const nics = await this.store.read((tx) => this.nicsOn(tx, name));
     const leases: NetworkLease[] = [];
-    for (const key of ['ipv4.address', 'ipv6.address']) {
+    // The gateway entries only for the network's own project, and without a location, as LXD 5.0.2 lists them.
+    for (const key of project === 'default' ? ['ipv4.address', 'ipv6.address'] : []) {
       const c = parseCidr(rec.config[key] ?? '');
-      if (c) leases.push({ hostname: `${name}.gw`, hwaddr: '', address: formatIp(c.family, c.address), type: 'gateway', location: 'none' });
+      if (c) leases.push({ hostname: `${name}.gw`, hwaddr: '', address: formatIp(c.family, c.address), type: 'gateway', location: '' });
     }
     const v6 = parseCidr(rec.config['ipv6.address'] ?? '');
     const macs = new Set<string>();
@@ -200,20 +240,27 @@ export class NetworkService {
   }
 
   private checked(driver: NetworkDriver, name: string, config: Record<string, string>, env: NetworkSurroundings, creating: boolean): Record<string, string> {
-    validateConfig(driver.schema, config);
+    validateNetworkConfig(driver.schema, name, config);
     const filled = driver.fillConfig(name, config, env, creating);
-    validateConfig(driver.schema, filled);
+    validateNetworkConfig(driver.schema, name, filled);
     driver.validate(name, filled, env);
     return filled;
   }
 
-  async create(req: NetworksPost, lc: LifecycleOptions): Promise<void> {
+  /** Checks in LXD 5.0.2's order, so the same request fails with the same message: name, type, project, target, config. */
+  async create(project: string, req: NetworksPost, opts: { lc: LifecycleOptions; target?: string }): Promise<void> {
     const name = req.name;
+    if (!name) throw ApiError.badRequest('No name provided');
+    const netProject = await this.store.read((tx) => this.networkProject(tx, project));
+    // LXD's default type in a project with its own networks is ovn, which lodge does not have.
+    const driver = this.driver(req.type || (netProject === 'default' ? 'bridge' : 'ovn'));
     const problem = networkNameProblem(name);
     if (problem) throw ApiError.badRequest(problem);
-    const driver = this.driver(req.type || 'bridge');
+    if (netProject !== 'default') throw ApiError.badRequest('Network type does not support non-default projects');
+    if (opts.target && opts.target !== localMember) throw ApiError.notFound('Cluster member not found');
     await this.lock.run('networks', async () => {
-      if (await this.store.read((tx) => this.record(tx, name))) throw ApiError.conflict(`Network "${name}" already exists`);
+      if (await this.store.read((tx) => this.record(tx, name))) throw ApiError.badRequest('The network already exists');
+      // Empty values are dropped before anything looks at the keys, so {"no.such": ""} is accepted, as by LXD.
       const config = this.checked(driver, name, withoutEmpty(req.config), await this.surroundings(name), true);
       if (await driver.interfaceExists(name)) throw ApiError.badRequest(`Network interface "${name}" already exists`);
       const rec: NetworkRecord = { name, type: driver.type, description: req.description ?? '', config };
@@ -225,20 +272,19 @@ export class NetworkService {
         throw wrap(e);
       }
     });
-    this.events.lifecycle('default', 'network-created', `/1.0/networks/${seg(name)}`, lc);
+    this.events.lifecycle('default', 'network-created', `/1.0/networks/${seg(name)}`, opts.lc);
   }
 
-  async update(name: string, put: Partial<NetworkPut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {
+  async update(project: string, name: string, put: Partial<NetworkPut>, opts: { patch: boolean; etag?: (c: string) => void; lc: LifecycleOptions }): Promise<void> {
     await this.lock.run('networks', async () => {
-      const cur = await this.store.read(async (tx) => {
-        const rec = await this.record(tx, name);
-        if (!rec) throw ApiError.notFound('Network not found');
-        return rec;
-      });
+      const cur = await this.mustIn(project, name);
       opts.etag?.(etag(cur));
       const driver = this.driver(cur.type);
-      const wanted = opts.patch ? withoutEmpty({ ...cur.config, ...(put.config ?? {}) }) : withoutEmpty(put.config);
-      const config = this.checked(driver, name, wanted, await this.surroundings(name), false);
+      // LXD checks the whole new config before dropping empty values: an empty value unsets a known key, but an
+      // unknown key (the empty key too) is refused even without a value.
+      const raw = opts.patch ? { ...cur.config, ...(put.config ?? {}) } : { ...(put.config ?? {}) };
+      validateNetworkConfig(driver.schema, name, raw);
+      const config = this.checked(driver, name, withoutEmpty(raw), await this.surroundings(name), false);
       const next: NetworkRecord = { ...cur, config, description: put.description ?? (opts.patch ? cur.description : '') };
       try {
         await driver.start(name, config);
@@ -252,13 +298,14 @@ export class NetworkService {
     this.events.lifecycle('default', 'network-updated', `/1.0/networks/${seg(name)}`, opts.lc);
   }
 
-  async rename(name: string, to: string, lc: LifecycleOptions): Promise<void> {
-    const problem = networkNameProblem(to);
-    if (problem) throw ApiError.badRequest(problem);
+  async rename(project: string, name: string, to: string, lc: LifecycleOptions): Promise<void> {
     await this.lock.run('networks', async () => {
       const rec = await this.store.read(async (tx) => {
-        const rec = await this.record(tx, name);
-        if (!rec) throw ApiError.notFound('Network not found');
+        const rec = await this.recordIn(tx, project, name);
+        if (!rec) throw failedLoading();
+        if (!to) throw ApiError.badRequest('New network name not provided');
+        const problem = networkNameProblem(to);
+        if (problem) throw ApiError.badRequest(problem);
         if ((await this.usedBy(tx, name)).length > 0) throw ApiError.badRequest('Network is currently in use');
         if (await this.record(tx, to)) throw ApiError.conflict(`Network "${to}" already exists`);
         return rec;
@@ -278,11 +325,11 @@ export class NetworkService {
     this.events.lifecycle('default', 'network-renamed', `/1.0/networks/${seg(to)}`, { ...lc, context: { old_name: name } });
   }
 
-  async delete(name: string, lc: LifecycleOptions): Promise<void> {
+  async delete(project: string, name: string, lc: LifecycleOptions): Promise<void> {
     await this.lock.run('networks', async () => {
       const rec = await this.store.read(async (tx) => {
-        const rec = await this.record(tx, name);
-        if (!rec) throw ApiError.notFound('Network not found');
+        const rec = await this.recordIn(tx, project, name);
+        if (!rec) throw failedLoading();
         if ((await this.usedBy(tx, name)).length > 0) throw ApiError.badRequest('The network is currently in use');
         return rec;
       });
@@ -358,7 +405,7 @@ export class NetworkService {
     const done = await this.store.read((tx) => tx.get<string>('meta/default-network'));
     if (done || (await this.records()).length > 0) return;
     try {
-      await this.create({ name: defaultNetworkName, type: 'bridge', config: {}, description: '' }, {});
+      await this.create('default', { name: defaultNetworkName, type: 'bridge', config: {}, description: '' }, { lc: {} });
     } catch (e) {
       this.log.warn('Could not create the default network', { network: defaultNetworkName, err: (e as Error).message });
       return;

@@ -21,7 +21,7 @@ export type ProfileChanged = (scope: string, previous: ProfileRecord) => Promise
 export class ProfileService {
   private readonly usage: ProfileUsage[] = [];
   private readonly changed: ProfileChanged[] = [];
-  private readonly deviceChecks: ((tx: Tx, devices: Devices) => Promise<void>)[] = [];
+  private readonly deviceChecks: ((tx: Tx, devices: Devices, project: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -37,8 +37,8 @@ export class ProfileService {
     this.changed.push(fn);
   }
 
-  /** Extra device checks that need other subsystems (nics against managed networks). */
-  addDeviceCheck(fn: (tx: Tx, devices: Devices) => Promise<void>): void {
+  /** Extra device checks that need other subsystems (nics against managed networks); project = the profile's. */
+  addDeviceCheck(fn: (tx: Tx, devices: Devices, project: string) => Promise<void>): void {
     this.deviceChecks.push(fn);
   }
 
@@ -90,8 +90,8 @@ export class ProfileService {
     const name = validateObjectName('Profile', req.name);
     const rec: ProfileRecord = { name, description: req.description ?? '', config: withoutEmpty(req.config), devices: req.devices ?? {} };
     await this.store.tx(async (tx) => {
-      await this.validate(tx, rec);
       const scope = await this.projects.effective(tx, project, 'features.profiles');
+      await this.validate(tx, scope, rec);
       await tx.profiles.create(scope, name, rec);
       tx.onCommit(() => this.events.lifecycle(project, 'profile-created', `/1.0/profiles/${seg(name)}`, lc));
     });
@@ -115,7 +115,7 @@ export class ProfileService {
             devices: { ...cur.devices, ...(put.devices ?? {}) },
           }
         : { name, description: put.description ?? '', config: withoutEmpty(put.config), devices: put.devices ?? {} };
-      await this.validate(tx, next);
+      await this.validate(tx, scope, next);
       await tx.profiles.update(scope, name, next);
       tx.onCommit(() => this.events.lifecycle(project, 'profile-updated', `/1.0/profiles/${seg(name)}`, opts.lc));
       return { scope, previous: cur };
@@ -146,7 +146,7 @@ export class ProfileService {
     });
   }
 
-  private async validate(tx: Tx, rec: ProfileRecord): Promise<void> {
+  private async validate(tx: Tx, scope: string, rec: ProfileRecord): Promise<void> {
     for (const key of Object.keys(rec.config)) {
       const problem = profileKeyProblem(key);
       if (problem) throw ApiError.badRequest(`${problem} (key "${key}")`);
@@ -154,7 +154,7 @@ export class ProfileService {
     validateConfig(instanceSchema, rec.config);
     validateDevices(rec.devices);
     await checkPools(tx, rec.devices);
-    for (const fn of this.deviceChecks) await fn(tx, rec.devices);
+    for (const fn of this.deviceChecks) await fn(tx, rec.devices, scope);
   }
 
   private async usedBy(tx: Tx, scope: string, name: string): Promise<string[]> {

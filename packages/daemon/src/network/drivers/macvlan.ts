@@ -21,8 +21,8 @@ export class MacvlanDriver implements NetworkDriver {
     return { ...config };
   }
 
-  validate(_name: string, config: Record<string, string>): void {
-    if (!config.parent) throw ApiError.badRequest('A macvlan network needs a "parent" interface');
+  validate(name: string, config: Record<string, string>): void {
+    if (!config.parent) throw ApiError.badRequest(`Invalid value for network "${name}" option "parent": Required value`);
   }
 
   async interfaceExists(): Promise<boolean> {
