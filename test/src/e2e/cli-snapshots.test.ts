@@ -131,6 +131,14 @@ test('copy within a server: the request lxc sends, overrides, instance-only, ref
   await d.lodge(['start', 'c2']);
   assert.equal(await cat(d, 'c2', '/root/f'), 'three\n');
 
+  // Relay (or push) within one remote is still the local copy lxc makes: the same request, and the data arrives.
+  const relayed = await d.lodge(['copy', 'c1', 'c6', '--mode', 'relay', '--debug']);
+  const theirRelay = await d.lxc(['copy', 'c1', 'c7', '--mode', 'relay', '--debug']);
+  assert.deepEqual({ ...requestBody(relayed.stderr, 'POST', '/1.0/instances'), name: 'c7' }, requestBody(theirRelay.stderr, 'POST', '/1.0/instances'));
+  assert.equal((requestBody(relayed.stderr, 'POST', '/1.0/instances').source as { type: string }).type, 'copy');
+  await d.lodge(['start', 'c6']);
+  assert.equal(await cat(d, 'c6', '/root/f'), 'three\n');
+
   for (const args of [
     ['copy', 'c1'],
     ['copy', 'c1/snap0'],
@@ -138,7 +146,6 @@ test('copy within a server: the request lxc sends, overrides, instance-only, ref
     ['copy', 'c1/snap0', 'c9', '--refresh'],
     ['copy', 'c1', 'c9', '--refresh', '--no-profiles'],
     ['copy', 'nosuch', 'c9'],
-    ['copy', 'c1', 'c9', '--mode', 'relay'],
     ['copy', 'c1', 'c9', '-c', 'novalue'],
     ['copy', 'local:', 'c9'],
   ]) {
