@@ -6,6 +6,7 @@ import { serverVersion } from './server/service.js';
 import { LogRoot } from './sys/log.js';
 import { groupId } from './sys/groups.js';
 import { Paths } from './sys/paths.js';
+import { alive, runningPid } from './sys/pidfile.js';
 
 const usage = `Usage: lodged [options]            run the daemon
        lodged waitready [--timeout S]   wait until the API answers
@@ -42,19 +43,18 @@ async function waitReady(dir: string, timeoutS: number): Promise<number> {
 async function shutdown(dir: string, timeoutS: number): Promise<number> {
   const paths = new Paths(dir);
   const client = LodgeClient.unix(paths.socket);
+  const pid = await runningPid(paths.pidFile);
   try {
     await client.query('PUT', '/internal/shutdown');
   } catch (e) {
     process.stderr.write(`Error: ${(e as Error).message}\n`);
     return 1;
   }
+  // Done when the process is gone, not merely when the socket stops answering: it closes first.
+  const stopped = async (): Promise<boolean> => (pid === undefined ? !(await client.get('/1.0').then(() => true, () => false)) : !alive(pid));
   const deadline = Date.now() + timeoutS * 1000;
   while (Date.now() < deadline) {
-    try {
-      await client.get('/1.0');
-    } catch {
-      return 0;
-    }
+    if (await stopped()) return 0;
     await new Promise((r) => setTimeout(r, 50));
   }
   process.stderr.write(`Error: lodged did not stop within ${timeoutS}s\n`);

@@ -13,6 +13,7 @@ import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
 import { startLxd } from '../helpers/lxd.js';
 import { newerMetadata, startSimpleStreams, type SimpleStreamsServer } from '../helpers/simplestreams.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Setup {
   d: TestDaemon;
@@ -34,16 +35,6 @@ async function setup(t: TestContext, opts: { badRootfsSha?: boolean } = {}): Pro
 
 async function images(d: TestDaemon, project = 'default'): Promise<Image[]> {
   return d.client.useProject(project).get<Image[]>('/1.0/images?recursion=1');
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function tmp(t: TestContext): Promise<string> {
@@ -137,15 +128,15 @@ test('cached images unused for images.remote_cache_expiry are removed; projects 
   assert.ok((await images(d)).some((i) => i.fingerprint === v1 && i.cached));
   // 0.00003 days is about 2.6 s: the daily pass runs at least that often when the expiry is shorter than a day.
   await d.lxc(['config', 'set', 'images.remote_cache_expiry', '0.00003']);
-  await until('the cached image to expire', async () => ((await images(d)).some((i) => i.fingerprint === v1) ? undefined : true));
+  await waitFor('the cached image to expire', async () => ((await images(d)).some((i) => i.fingerprint === v1) ? undefined : true));
   assert.deepEqual((await images(d)).map((i) => i.aliases[0]?.name), ['local-bb'], 'uploaded images never expire here');
   assert.equal((await images(d, 'keep')).length, 1, 'the project override (0) keeps its cached image');
   // The files stay while another project has the image; they go with its last record.
   assert.ok((await readdir(join(d.dir, 'images'))).includes(v1));
   await d.lxc(['project', 'unset', 'keep', 'images.remote_cache_expiry']);
-  await until('the other project’s image to expire', async () => ((await images(d, 'keep')).length === 0 ? true : undefined));
+  await waitFor('the other project’s image to expire', async () => ((await images(d, 'keep')).length === 0 ? true : undefined));
   // The record goes first (a crash then leaves only unreferenced files, swept at start); the files right after.
-  await until('the image files to go', async () => ((await readdir(join(d.dir, 'images'))).some((f) => f.startsWith(v1)) ? undefined : true));
+  await waitFor('the image files to go', async () => ((await readdir(join(d.dir, 'images'))).some((f) => f.startsWith(v1)) ? undefined : true));
 });
 
 test('auto-update and refresh: a newer version on the server replaces the image and takes its aliases', async (t) => {
@@ -173,13 +164,13 @@ test('auto-update and refresh: a newer version on the server replaces the image 
   assert.deepEqual(list[0]!.aliases.map((a) => a.name), ['bb']);
   assert.equal(list[0]!.auto_update, true);
   assert.equal(list[0]!.properties.serial, '20240102_00:00');
-  await until('the image-refreshed event', async () => (refreshed.includes(`/1.0/images/${v1}`) ? true : undefined), 5000);
+  await waitFor('the image-refreshed event', async () => (refreshed.includes(`/1.0/images/${v1}`) ? true : undefined), 5000);
 
   // Periodically: a cached image with auto_update follows too, every images.auto_update_interval hours.
   await d.lxc(['launch', 'ss:busybox', 'c1'], { env });
   const { fingerprint: v3 } = await server.publish({ serial: '20240103_00:00', meta: await newerMetadata(img.meta, dir, 2), rootfs: img.rootfs });
   await d.lxc(['config', 'set', 'images.auto_update_interval', '0.0005']);
-  list = await until('the periodic refresh', async () => {
+  list = await waitFor('the periodic refresh', async () => {
     const l = await images(d);
     return l.length === 1 && l[0]!.fingerprint === v3 ? l : undefined;
   });
@@ -346,7 +337,7 @@ async function httpsLodged(t: TestContext): Promise<{ a: TestDaemon; url: string
   const a = await (await startDaemon(t)).withBusybox();
   const port = await freePort();
   const set = await a.lxc(['config', 'set', 'core.https_address', `127.0.0.1:${port}`], { allowFail: true });
-  if (set.code !== 0 || !(await until('the HTTPS listener', async () => ((await tlsListening(port)) ? true : undefined), 3000).catch(() => false))) {
+  if (set.code !== 0 || !(await waitFor('the HTTPS listener', async () => ((await tlsListening(port)) ? true : undefined), 3000).catch(() => false))) {
     t.skip('lodged does not listen on core.https_address in this build');
     return undefined;
   }

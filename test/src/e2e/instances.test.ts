@@ -1,8 +1,10 @@
 // Instance lifecycle end to end with the real lxc client: launch, stop/start/restart/freeze, rename, delete, ephemeral, bad input.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Operation } from '@lodge/api';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 async function status(d: TestDaemon, name: string): Promise<string> {
@@ -58,9 +60,13 @@ test('init creates a stopped instance; the legacy /1.0/containers path and recur
   assert.match(info, /Status: STOPPED/);
 });
 
-test('an ephemeral instance is gone once stopped', async (t) => {
+test('an ephemeral instance is gone once stopped, but survives a restart', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
   await d.lxc(['launch', 'busybox', 'e1', '--ephemeral']);
+  // As LXD: a restart is not a stop that deletes it.
+  await d.lxc(['restart', 'e1', '--force']);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await d.client.get<{ status: string }>('/1.0/instances/e1')).status, 'Running');
   await d.lxc(['stop', 'e1', '--force']);
   assert.deepEqual(await d.client.get('/1.0/instances'), []);
   // Also when it powers off from inside: the post-stop hook tells the daemon.
@@ -138,4 +144,42 @@ test('two daemons on one host run containers with the same name without collidin
   assert.equal(await status(b, 'same'), 'Running');
   await a.lxc(['stop', 'same', '--force']);
   assert.equal(await status(b, 'same'), 'Running');
+});
+
+test('an ephemeral container powering off while a backup holds it is still removed once the backup is done', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'e1', '--ephemeral']);
+  // Enough data that the backup is still running when the container stops.
+  await d.lxc(['exec', 'e1', '--', 'dd', 'if=/dev/urandom', 'of=/root/blob', 'bs=1M', 'count=150']);
+  const res = await d.client.query<Operation>('POST', '/1.0/instances/e1/backups', { name: 'b0' });
+  await d.lxc(['exec', 'e1', '--', 'poweroff', '-f'], { allowFail: true });
+  const op = await d.client.get<Operation>(`/1.0/operations/${res.metadata.id}`);
+  assert.equal(op.status, 'Running', 'the backup must still hold the instance when it stops');
+  await d.client.get(`/1.0/operations/${res.metadata.id}/wait?timeout=120`);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && (await d.client.get<string[]>('/1.0/instances')).length > 0) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await d.client.get('/1.0/instances'), []);
+});
+
+test('a reboot from inside the container brings it back running, with devices and limits changed since its start', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  const shared = await mkdtemp(join(tmpdir(), 'lodge-reboot-'));
+  t.after(() => rm(shared, { recursive: true, force: true }));
+  await writeFile(join(shared, 'f'), 'shared\n');
+  await chmod(shared, 0o755);
+  await d.lxc(['launch', 'busybox', 'c1']);
+  const before = (await d.client.get<{ pid: number }>('/1.0/instances/c1/state')).pid;
+  await d.lxc(['config', 'device', 'add', 'c1', 'data', 'disk', `source=${shared}`, 'path=/mnt/data']);
+  await d.lxc(['config', 'set', 'c1', 'limits.memory', '128MiB']);
+  await d.lxc(['exec', 'c1', '--', 'reboot'], { allowFail: true });
+  let state = { status: '', pid: before };
+  for (let i = 0; i < 150 && !(state.status === 'Running' && state.pid !== before && state.pid > 0); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = await d.client.get<{ status: string; pid: number }>('/1.0/instances/c1/state');
+  }
+  assert.equal(state.status, 'Running', 'the container is running again');
+  assert.notEqual(state.pid, before, 'with a new init');
+  assert.equal((await d.lxc(['exec', 'c1', '--', 'cat', '/mnt/data/f'])).stdout, 'shared\n');
+  const line = (await readFile(`/proc/${state.pid}/cgroup`, 'utf8')).split('\n').find((l) => l.split(':')[1] === 'memory')!;
+  assert.equal((await readFile(`/sys/fs/cgroup/memory${line.split(':')[2]}/memory.limit_in_bytes`, 'utf8')).trim(), String(128 * 1024 * 1024));
 });

@@ -5,16 +5,7 @@ import { test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 async function ipv4In(d: TestDaemon, name: string, dev: string): Promise<string | undefined> {
   const r = await d.lxc(['exec', name, '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', dev], { allowFail: true });
@@ -109,6 +100,9 @@ test('nics hot-plug into a running container; addresses and limits change live',
   // Unplug: the host veth and the container's interface go.
   await d.lxc(['config', 'device', 'remove', 'c1', 'eth1']);
   assert.equal(await link(ns, hostName), undefined);
+  // Its volatile keys go with it (as LXD): a new eth1 would get a fresh MAC and host name.
+  const left = Object.keys((await d.client.get<{ config: Record<string, string> }>('/1.0/instances/c1')).config).filter((k) => k.startsWith('volatile.eth1.'));
+  assert.deepEqual(left, []);
   const gone = await d.lxc(['exec', 'c1', '--', 'test', '-e', '/sys/class/net/eth1'], { allowFail: true });
   assert.notEqual(gone.code, 0);
   assert.deepEqual((await ns.exec('ip', ['-j', 'link', 'show', 'type', 'ifb'])).stdout.includes('lodge:'), false);

@@ -6,21 +6,7 @@ import { test } from 'node:test';
 import type { Netns } from '../helpers/netns.js';
 import { startNetDaemon } from '../helpers/netns.js';
 import { TestDaemon } from '../helpers/daemon.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 async function bridgeAddrs(ns: Netns, name: string): Promise<string[] | undefined> {
   const r = await ns.exec('ip', ['-j', 'addr', 'show', 'dev', name], { allowFail: true });

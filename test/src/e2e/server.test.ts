@@ -1,7 +1,11 @@
 // GET /1.0 and server config through the real lxc client and the client library.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { test } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
+import { lodgedBin } from '../helpers/paths.js';
+import { run } from '../helpers/run.js';
 
 test('lxc info shows a trusted lodge server with its environment', async (t) => {
   const d = await startDaemon(t);
@@ -49,3 +53,37 @@ test('server config: keys validated by name, PUT honours If-Match, the trust pas
   assert.equal(after['user.x'], 'y');
   assert.equal(after['core.trust_password'], true);
 });
+
+test('shutdown with an event stream, an exec session and an idle keep-alive connection open: lodged exits, the container runs on', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'c1']);
+  const monitor = spawn('lxc', ['monitor'], { env: d.env, stdio: 'ignore' });
+  const shell = spawn('lxc', ['exec', 'c1', '--', 'sleep', '600'], { env: d.env, stdio: 'ignore' });
+  t.after(() => {
+    monitor.kill('SIGKILL');
+    shell.kill('SIGKILL');
+  });
+  const idle = createConnection(d.socket);
+  idle.write('GET /1.0 HTTP/1.1\r\nHost: lodge\r\nConnection: keep-alive\r\n\r\n');
+  await new Promise((r) => idle.once('data', r));
+  // Both long-lived connections are up once the exec's operation exists.
+  for (let i = 0; i < 100 && (await d.client.get<Record<string, string[]>>('/1.0/operations')).running === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+  const pid = d.pid!;
+  const started = Date.now();
+  const res = await run(lodgedBin, ['shutdown', '--dir', d.dir], { allowFail: true, timeoutMs: 60_000 });
+  assert.equal(res.code, 0, res.stderr);
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(pid), false, `lodged still running ${Date.now() - started} ms after shutdown`);
+  idle.destroy();
+  await d.start();
+  assert.equal((await d.client.get<{ status: string }>('/1.0/instances/c1')).status, 'Running');
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

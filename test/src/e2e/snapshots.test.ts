@@ -28,6 +28,10 @@ test('write, snapshot, change, restore: the file is back; snapshots are listed, 
   assert.deepEqual(await d.client.get('/1.0/instances/c1/snapshots'), ['/1.0/instances/c1/snapshots/snap0']);
   const immut = await d.client.query('PUT', '/1.0/instances/c1/snapshots/snap0', { config: { 'user.x': 'y' } }).catch((e: Error) => e);
   assert.match(String(immut), /immutable/);
+  // Regression: a synchronous answer here left `lxc config edit c1/snap0` polling an empty operation forever.
+  const yaml = (await d.lxc(['config', 'show', 'c1/snap0'])).stdout.replace(/^expires_at:.*$/m, 'expires_at: 2040-01-02T03:04:05Z');
+  await d.lxc(['config', 'edit', 'c1/snap0'], { input: yaml, timeoutMs: 30_000 });
+  assert.equal((await d.client.get<{ expires_at: string }>('/1.0/instances/c1/snapshots/snap0')).expires_at, '2040-01-02T03:04:05Z');
   const dup = await d.lxc(['snapshot', 'c1', 'snap0'], { allowFail: true });
   assert.match(dup.stderr, /already exists/);
   const bad = await d.lxc(['snapshot', 'c1', 'a b'], { allowFail: true });

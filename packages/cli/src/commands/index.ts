@@ -14,6 +14,7 @@ import { registerInfo } from './info.js';
 import { registerLaunch } from './launch.js';
 import { registerList } from './list.js';
 import { registerMonitor } from './monitor.js';
+import { registerNetwork } from './network.js';
 import { registerOperation } from './operation.js';
 import { registerProfile } from './profile.js';
 import { registerProject } from './project.js';
@@ -37,6 +38,7 @@ export function registerAll(program: Command, app: App): void {
   registerLaunch(program, app);
   registerList(program, app);
   registerMonitor(program, app);
+  registerNetwork(program, app);
   registerOperation(program, app);
   registerProfile(program, app);
   registerProject(program, app);

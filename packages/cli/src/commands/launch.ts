@@ -13,6 +13,7 @@ import { attachConsole } from './console.js';
 import { waitWithProgress } from './instance-common.js';
 import { instanceSource } from '../requests.js';
 import { imageServer, sameServer } from '../image-server.js';
+import { launchNic } from './network-api.js';
 
 /** parseDeviceOverrides: `-d root,size=10GB` → { root: { size: '10GB' } }. */
 export function parseDeviceOverrides(entries: string[]): Devices {
@@ -162,14 +163,7 @@ export async function createInstance(ctx: Context, args: string[], opts: CreateO
   if (!ctx.quiet) ctx.println(name === '' ? 'Creating the instance' : `Creating ${name}`);
 
   const devices: Devices = stdin.devices && Object.keys(stdin.devices).length > 0 ? structuredClone(stdin.devices) : {};
-  if (opts.network) {
-    const network = await r.client
-      .get<{ name: string; managed: boolean; type: string }>(`/1.0/networks/${encodeURIComponent(opts.network)}`)
-      .catch((e: Error) => Promise.reject(new Error(`Failed loading network "${opts.network}": ${e.message}`)));
-    devices.eth0 = network.managed
-      ? { name: 'eth0', type: 'nic', network: network.name }
-      : { name: 'eth0', type: 'nic', nictype: network.type === 'bridge' ? 'bridged' : 'macvlan', parent: opts.network };
-  }
+  if (opts.network) devices.eth0 = await launchNic(r.client, opts.network);
   const config = configFlags(opts.config ?? [], stdin.config && Object.keys(stdin.config).length > 0 ? stdin.config : {});
   if (opts.storage) {
     await r.client

@@ -2,7 +2,7 @@
 import type { InstanceSnapshotPost, InstanceSnapshotPut, InstanceSnapshotsPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import { authenticated } from '../http/access.js';
-import { empty, operation, sync } from '../http/reply.js';
+import { operation, sync } from '../http/reply.js';
 import * as shapes from '../http/shapes.js';
 import type { ApiRequest, Endpoint } from '../http/types.js';
 import { snapshotUrl } from '../instance/snapshots.js';
@@ -48,7 +48,8 @@ async function rename(req: ApiRequest, s: State) {
   return operation(op);
 }
 
-async function update(req: ApiRequest, s: State, patch: boolean) {
+/** PUT and PATCH alike (LXD: only expires_at is editable); without expires_at nothing changes. */
+async function update(req: ApiRequest, s: State) {
   const name = req.param('name');
   const snap = req.param('snapshot');
   const raw = await req.json<InstanceSnapshotPut & Record<string, unknown>>(shapes.snapshotPut);
@@ -57,9 +58,20 @@ async function update(req: ApiRequest, s: State, patch: boolean) {
   }
   const { etag } = await s.instances.snapshot(req.project, name, snap);
   etagCheck(req)(etag);
-  if (patch && raw.expires_at === undefined) return empty();
-  await s.instances.updateSnapshot(req.project, name, snap, raw.expires_at, lc(req));
-  return empty();
+  const expiresAt = raw.expires_at;
+  if (expiresAt && Number.isNaN(Date.parse(expiresAt))) throw ApiError.badRequest(`Invalid expires_at "${expiresAt}"`);
+  // An operation, as LXD answers: lxc waits on it (a sync reply leaves `lxc config edit c1/snap` polling forever).
+  const project = req.project;
+  const op = s.operations.start({
+    project,
+    description: 'Updating snapshot',
+    resources: snapshotResources(name, snap),
+    run: async () => {
+      if (expiresAt === undefined) return;
+      await s.instances.updateSnapshot(project, name, snap, expiresAt, lc(req));
+    },
+  });
+  return operation(op);
 }
 
 async function del(req: ApiRequest, s: State) {
@@ -98,8 +110,8 @@ export const instanceSnapshotEndpoints: Endpoint[] = [
         return sync(snapshot, { etag });
       },
     },
-    put: { access: authenticated, handle: (req, s) => update(req, s, false) },
-    patch: { access: authenticated, handle: (req, s) => update(req, s, true) },
+    put: { access: authenticated, handle: (req, s) => update(req, s) },
+    patch: { access: authenticated, handle: (req, s) => update(req, s) },
     post: { access: authenticated, handle: rename },
     delete: { access: authenticated, handle: del },
   },

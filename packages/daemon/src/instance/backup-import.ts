@@ -18,6 +18,7 @@ import { inspectTarball } from '../images/inspect.js';
 import { shiftTarOwners, type IdShift } from '../images/retar.js';
 import { UnsafeTarError, type RootOf } from '../images/tar-safety.js';
 import type { IdmapEntry } from '../sys/idmap.js';
+import { intoChildStdin } from '../util/child-stdin.js';
 import { Reverter } from '../util/reverter.js';
 import { seg } from '../util/url.js';
 import { parseBackupYaml, parseIndex, type ImportedConfig } from './backup-format.js';
@@ -182,7 +183,7 @@ async function extractInto(ctx: InstanceContext, x: Extraction): Promise<void> {
     const err: Buffer[] = [];
     tar.stderr?.on('data', (b: Buffer) => err.push(b));
     const exited = new Promise<void>((resolve, reject) => tar.on('close', (code) => (code === 0 ? resolve() : reject(ApiError.badRequest(`Failed to unpack the backup: ${Buffer.concat(err).toString().trim()}`)))));
-    await Promise.all([pipeline(input, tar.stdin!), exited, done]);
+    await Promise.all([pipeline(input, intoChildStdin(tar.stdin!)), exited, done]);
     const target = await ctx.pools.mountPath(x.pool, 'containers', x.volume);
     await rename(join(stage, 'backup', 'container'), target);
     x.revert.add(() => rm(target, { recursive: true, force: true }));

@@ -7,7 +7,8 @@ export function hookCommand(dir: string, project: string, name: string): string 
     socket: join(dir, 'unix.socket'),
     url: `/internal/instances/${encodeURIComponent(project)}/${encodeURIComponent(name)}/stopped`,
     envQuery: { LXC_TARGET: 'target' },
-    // LXC turns a reboot into a stop when the hook fails; the daemon reconciles anyway when it comes back.
-    bestEffort: true,
+    // The daemon refuses a reboot (a non-2xx answer fails the hook), so LXC stops the container instead of
+    // restarting it in place with the config of its last start; lodged then starts it afresh, as LXD does.
+    // With the daemon down the hook fails too: a rebooting container stops, and a stopping one stops anyway.
   });
 }

@@ -315,18 +315,40 @@ export class InstanceService {
   private async restart(project: string, name: string, req: InstanceStatePut, lc: LifecycleOptions): Promise<void> {
     const view = await this.view(project, name);
     if ((await runtimeState(this.ctx, view)).status === 'Stopped') throw ApiError.badRequest('The instance is not running');
-    if (view.rec.ephemeral) throw ApiError.badRequest('Ephemeral instances cannot be restarted (they are deleted when they stop)');
+    // An ephemeral instance survives this stop: the post-stop hook waits for the lock and finds it running again.
     await this.ctx.lxc.stop(view.names.lxc, { force: req.force, timeoutS: req.timeout });
     await startInstance(this.ctx, project, name, {});
     this.ctx.events.lifecycle(project, 'instance-restarted', `/1.0/instances/${seg(name)}`, lc);
   }
 
-  /** The LXC post-stop hook: a container stopped or rebooted on its own (or under our stop, then a no-op). */
+  /**
+   * A reboot from inside: LXC stops the container (the hook refused the in-place restart) and it is started
+   * again here, with the instance's current config and devices, once it is fully down.
+   */
+  async rebooted(project: string, name: string): Promise<void> {
+    const view = await this.view(project, name);
+    const deadline = Date.now() + 60_000;
+    while ((await runtimeState(this.ctx, view)).status !== 'Stopped') {
+      if (Date.now() > deadline) throw new Error('the container did not stop');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.withLock(project, name, async () => {
+      const now = await this.view(project, name);
+      if ((await runtimeState(this.ctx, now)).status !== 'Stopped') return;
+      await startInstance(this.ctx, project, name, {});
+      this.ctx.events.lifecycle(project, 'instance-restarted', `/1.0/instances/${seg(name)}`);
+    });
+  }
+
+  /** The LXC post-stop hook: a container stopped on its own (or under our stop, then a no-op). */
   async stopped(project: string, name: string, target: 'stop' | 'reboot'): Promise<void> {
-    if (this.locks.busy(this.key(project, name))) return;
+    // Waits for whatever holds the instance (a snapshot, a backup, our own stop) rather than skipping the bookkeeping.
     await this.withLock(project, name, async () => {
       const view = await this.ctx.store.read((tx) => loadView(this.ctx, tx, project, name)).catch(() => undefined);
       if (!view || target === 'reboot') return;
+      // Our own stop has done this already; a container started again meanwhile needs nothing.
+      if (view.rec.config['volatile.last_state.power'] === 'STOPPED') return;
+      if ((await runtimeState(this.ctx, view)).status !== 'Stopped') return;
       this.ctx.events.lifecycle(project, 'instance-shutdown', `/1.0/instances/${seg(name)}`);
       await afterStop(this.ctx, view, target);
     });

@@ -86,7 +86,23 @@ export async function updateInstance(
     await applyLive(ctx, after, before, opts.hotplug).catch(() => undefined);
     throw e instanceof ApiError ? e : ApiError.badRequest(`Failed to apply the change to the running instance: ${(e as Error).message}`);
   }
+  await forgetRemovedDevices(ctx, project, name, before, after);
   ctx.events.lifecycle(project, 'instance-updated', `/1.0/instances/${seg(name)}`, opts.lc);
+}
+
+/**
+ * A device gone for good takes its volatile keys along (as LXD), so one added later under the same name gets a
+ * fresh MAC and host name. Only after the unplug: it needed them to find the host side.
+ */
+async function forgetRemovedDevices(ctx: InstanceContext, project: string, name: string, before: InstanceView, after: InstanceView): Promise<void> {
+  const gone = Object.keys(before.expandedDevices).filter((d) => !(d in after.expandedDevices));
+  if (gone.length === 0) return;
+  await ctx.store.tx(async (tx) => {
+    const cur = await tx.instances.get(project, name);
+    if (!cur) return;
+    const config = Object.fromEntries(Object.entries(cur.config).filter(([k]) => !gone.some((d) => k.startsWith(`volatile.${d}.`))));
+    if (Object.keys(config).length !== Object.keys(cur.config).length) tx.instances.put(project, name, { ...cur, config });
+  });
 }
 
 /** Pushes limit and device changes into a running container; other keys take effect at the next start. */

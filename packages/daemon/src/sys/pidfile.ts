@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,4 +28,10 @@ export async function acquirePidFile(pidFile: string, socket: string): Promise<v
     throw new Error(`Another lodged (pid ${old}) is already running with this directory`);
   }
   await writeFile(pidFile, `${process.pid}\n`);
+}
+
+/** The pid recorded in the file, when that process still runs. */
+export async function runningPid(pidFile: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+  return pid > 0 && alive(pid) ? pid : undefined;
 }
