@@ -115,6 +115,11 @@ function localArchitecture(): string {
   return architectureName(machine()) ?? machine();
 }
 
+/** lxc's simplestreams images have no profile list at all (JSON null), where the catalogue gives an empty one. */
+function asLxc(i: Image): Image {
+  return { ...i, profiles: null as unknown as string[] };
+}
+
 class StreamsImageServer implements ImageServer {
   readonly protocol = 'simplestreams';
   private readonly streams: SimpleStreamsClient;
@@ -132,7 +137,7 @@ class StreamsImageServer implements ImageServer {
 
   async list(filter: string): Promise<Image[]> {
     if (filter !== '') throw new Error('GetImagesWithFilter is not supported by the simplestreams protocol');
-    return (await this.streams.catalog()).images;
+    return (await this.streams.catalog()).images.map(asLxc);
   }
 
   async aliases(): Promise<ImageAliasesEntry[]> {
@@ -145,7 +150,7 @@ class StreamsImageServer implements ImageServer {
 
   async image(fingerprint: string): Promise<Image> {
     try {
-      return (await this.streams.catalog()).getImage(fingerprint);
+      return asLxc((await this.streams.catalog()).getImage(fingerprint));
     } catch (e) {
       throw new Error(`Failed getting image: ${(e as Error).message}`);
     }

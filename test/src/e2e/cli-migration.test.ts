@@ -2,14 +2,13 @@
 // push and relay modes, compared with the requests lxc sends, the data checked on the target, move with snapshots,
 // running sources, progress on a terminal, and refused copies that leave nothing behind.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CliClient, listenOn, trustToken } from '../helpers/cli-client.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
 import { sameRequests } from '../helpers/debug-requests.js';
 import { startLxd } from '../helpers/lxd.js';
+import { checkCopy, names, prepareSource, snapshotNames, volumeDirs } from '../helpers/migration.js';
 import { lodgeBin } from '../helpers/paths.js';
 import { onPty } from '../helpers/pty.js';
 
@@ -29,46 +28,13 @@ async function twoDaemons(t: TestContext): Promise<Pair> {
   return { a, b, me };
 }
 
-async function names(d: TestDaemon): Promise<string[]> {
-  return (await d.client.instances.names()).sort();
-}
-
-async function snapshotNames(d: TestDaemon, name: string): Promise<string[]> {
-  return (await d.client.instances.snapshots(name)).map((s) => s.name).sort();
-}
-
 async function status(d: TestDaemon, name: string): Promise<string> {
   return (await d.client.instances.get(name)).instance.status;
 }
 
-/** Instance volumes on the default pool, as directories (whatever the API says). */
-async function volumeDirs(d: TestDaemon, kind = 'containers'): Promise<string[]> {
-  return (await readdir(join(d.dir, 'storage-pools', 'default', kind)).catch(() => [] as string[])).sort();
-}
-
-/** A stopped container with a file owned by 1000:1000, a user key and two snapshots holding other contents. */
-async function prepare(d: TestDaemon, name: string): Promise<void> {
-  await d.lodge(['launch', 'busybox', name, '-c', 'user.origin=a', '-q']);
-  await d.lodge(['exec', name, '--', 'sh', '-c', 'echo first > /root/m; chown 1000:1000 /root/m']);
-  await d.lodge(['snapshot', name, 'snap0']);
-  await d.lodge(['exec', name, '--', 'sh', '-c', 'echo second > /root/m']);
-  await d.lodge(['snapshot', name, 'snap1']);
-  await d.lodge(['stop', name, '--force']);
-}
-
-/** Starts the copy and checks config, snapshots, content and ownership, then stops it again. */
-async function checkCopy(d: TestDaemon, name: string, snaps: string[], content = 'second'): Promise<void> {
-  assert.equal((await d.client.instances.get(name)).instance.config['user.origin'], 'a', name);
-  assert.deepEqual(await snapshotNames(d, name), snaps, name);
-  await d.lodge(['start', name]);
-  assert.equal((await d.lodge(['exec', name, '--', 'cat', '/root/m'])).stdout, `${content}\n`, name);
-  assert.equal((await d.lodge(['exec', name, '--', 'stat', '-c', '%u:%g', '/root/m'])).stdout, '1000:1000\n', name);
-  await d.lodge(['stop', name, '--force']);
-}
-
 test('lodge copy between two lodged in pull, push and relay modes: the requests lxc sends, data, snapshots, ownership', async (t) => {
   const { a, b, me } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   for (const mode of ['pull', 'push', 'relay']) {
     const mine = await me.lodge(['copy', 'a:c1', `b:copy-${mode}`, '--mode', mode, '--debug']);
     assert.equal(mine.stdout, '', 'no progress off a terminal');
@@ -101,7 +67,7 @@ test('lodge copy between two lodged in pull, push and relay modes: the requests 
 
 test('lodge move between servers: snapshots travel, the source goes after the copy, running instances run on the target', async (t) => {
   const { a, b, me } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   await me.lodge(['move', 'a:c1', 'b:c1']);
   assert.deepEqual(await names(a), []);
   await checkCopy(b, 'c1', ['snap0', 'snap1']);
@@ -132,7 +98,7 @@ test('lodge move between servers: snapshots travel, the source goes after the co
 
 test('refused copies leave nothing on the target and moves keep their source; --refresh across servers is refused', async (t) => {
   const { a, b, me } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   await me.lodge(['copy', 'a:c1', 'b:taken', '--instance-only']);
   for (const mode of ['pull', 'push', 'relay']) {
     const taken = await me.lodge(['copy', 'a:c1', 'b:taken', '--mode', mode], { allowFail: true });

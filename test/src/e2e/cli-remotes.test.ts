@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { decodeCertificateAddToken, encodeCertificateAddToken } from '@lodge/api';
 import { generateCertificate } from '@lodge/client';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
