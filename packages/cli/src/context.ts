@@ -118,12 +118,6 @@ export class Context {
     return { ...ref, client: await this.client(ref.remote) };
   }
 
-  /** Parses `[remote:]name` and connects to the remote as an image server (public remotes included). */
-  async resolveImage(raw: string): Promise<Resource> {
-    const ref = await this.ref(raw);
-    return { ...ref, client: await this.imageClient(ref.remote) };
-  }
-
   print(s: string): void {
     this.io.stdout.write(s);
   }

@@ -49,8 +49,8 @@ export class DebugTransport extends Transport {
     return replay(res, body);
   }
 
-  override async websocket(path: string): Promise<WebSocket> {
-    const ws = await super.websocket(path);
+  override async websocket(path: string, setup?: (ws: WebSocket) => void): Promise<WebSocket> {
+    const ws = await super.websocket(path, setup);
     this.log('Connected to the websocket', { url: path });
     return ws;
   }

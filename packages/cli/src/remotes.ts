@@ -88,6 +88,8 @@ export interface ServerTarget {
   remote: RemoteConfig;
   /** Send the client certificate (private LXD servers). */
   clientCert: boolean;
+  /** Send it only if there is one (public LXD servers, which lxc also shows what the certificate may see). */
+  clientCertOptional?: boolean;
 }
 
 /** A client for a remote entry (which may not be saved yet, as during `remote add`). */
@@ -97,7 +99,7 @@ export async function clientFor(target: ServerTarget, project: string, opts: Con
     return new LodgeClient(transport({ socketPath: socketPath(r.addr, opts.env), userAgent: userAgent() }, opts), project);
   }
   const tls = tlsOverride ?? (await tlsFor(target.name, r, opts.confDir, target.clientCert));
-  if (target.clientCert && r.auth_type !== 'candid' && (!tls.cert || !tls.key)) throw new Error('Missing TLS client certificate and key');
+  if (target.clientCert && !target.clientCertOptional && r.auth_type !== 'candid' && (!tls.cert || !tls.key)) throw new Error('Missing TLS client certificate and key');
   return new LodgeClient(transport({ url: r.addr.replace(/\/+$/, ''), tls, userAgent: userAgent() }, opts), project);
 }
 
@@ -114,10 +116,10 @@ export async function connect(conf: CliConfig, remote: string, opts: ConnectOpti
   return clientFor({ name: remote, remote: r, clientCert: true }, remoteProject(conf, remote, opts.project), opts);
 }
 
-/** lxc's GetImageServer for the lxd protocol: public remotes are reached without a client certificate or project. */
+/** lxc's GetImageServer for the lxd protocol: public remotes are reached without a project (with the client certificate if there is one). */
 export async function connectImageServer(conf: CliConfig, remote: string, opts: ConnectOptions): Promise<LodgeClient> {
   const r = lookup(conf, remote);
-  if (r.protocol === 'simplestreams') throw new Error(`The remote "${remote}" is a simplestreams image server, which lodge can only name to a server (launch, image copy), not read`);
-  if (r.public && !r.addr.startsWith('unix:')) return clientFor({ name: remote, remote: r, clientCert: false }, 'default', opts);
+  if (r.protocol === 'simplestreams') throw new Error(`The remote "${remote}" is a simplestreams server: it is read with SimpleStreamsClient, not the LXD API`);
+  if (r.public && !r.addr.startsWith('unix:')) return clientFor({ name: remote, remote: r, clientCert: true, clientCertOptional: true }, 'default', opts);
   return clientFor({ name: remote, remote: r, clientCert: true }, remoteProject(conf, remote, opts.project), opts);
 }

@@ -48,6 +48,8 @@ export interface ConnectionInfo {
 export class LodgeClient {
   private eventsPromise?: Promise<EventStream>;
   private serverPromise?: Promise<Server>;
+  /** Send ?project= even for the default project (the Go client does once UseProject was called). */
+  private explicitProject = false;
   /** Clients for other projects made by useProject: closed with this one. */
   private readonly others: LodgeClient[] = [];
 
@@ -119,9 +121,10 @@ export class LodgeClient {
     return { addresses, certificate, protocol: 'lxd', url, ...(t.socketPath ? { socketPath: t.socketPath } : {}), project: this.project };
   }
 
-  /** Same server, another project. */
-  useProject(project: string): LodgeClient {
+  /** Same server, another project; `explicit` names even the default project in requests, as the Go client's UseProject. */
+  useProject(project: string, explicit = false): LodgeClient {
     const c = new LodgeClient(this.transport, project);
+    c.explicitProject = explicit;
     c.serverPromise = this.serverPromise;
     this.others.push(c);
     return c;
@@ -129,7 +132,7 @@ export class LodgeClient {
 
   /** Adds ?project= for non-default projects (unless the path already has one). */
   url(path: string, withProject = true): string {
-    if (!withProject || this.project === 'default' || /[?&]project=/.test(path)) return path;
+    if (!withProject || (this.project === 'default' && !this.explicitProject) || /[?&]project=/.test(path)) return path;
     return `${path}${path.includes('?') ? '&' : '?'}project=${encodeURIComponent(this.project)}`;
   }
 

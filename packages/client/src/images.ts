@@ -136,7 +136,7 @@ export class Images {
 
   /** A one-time secret that lets another server (or an untrusted client) fetch a private image. */
   async secret(fingerprint: string): Promise<string> {
-    const r = await this.c.query<Operation>('POST', `/1.0/images/${encodeURIComponent(fingerprint)}/secret`, {});
+    const r = await this.c.query<Operation>('POST', `/1.0/images/${encodeURIComponent(fingerprint)}/secret`);
     const secret = r.metadata?.metadata?.secret;
     if (typeof secret !== 'string') throw new Error('The server did not return an image secret');
     return secret;

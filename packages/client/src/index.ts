@@ -30,3 +30,7 @@ export { execInstance, consoleInstance, ControlChannel, type SessionIo, type Exe
 export * from './simplestreams.js';
 export { SimpleStreamsClient, type SimpleStreamsOptions, type SimpleStreamsDownload } from './simplestreams-client.js';
 export { LxdImageServer, ProgressText, byteSizeString, downloadVerified, httpsGet, joinUrl, pushImage, type DownloadOptions, type HttpsGetOptions, type PushOptions } from './image-remote.js';
+export { instanceSource, instancesPost, instanceMigrationPost, snapshotMigrationPost, type InstancesPostBody } from './go-bodies.js';
+export { TransferOperation, followOne, attemptsError, isConnectionError, tryAddresses } from './transfer.js';
+export { relayMigration, type MigrationEnd, type MigrationRelay } from './migration-relay.js';
+export { copyInstance, copyInstanceSnapshot, isSameServer, operationSecrets, type CopySource, type InstanceCopyArgs } from './instance-copy.js';

@@ -65,8 +65,8 @@ export class Transport {
     });
   }
 
-  /** Opens a websocket to an API path. */
-  websocket(path: string): Promise<WebSocket> {
+  /** Opens a websocket to an API path; `setup` sees it before any event (to listen from the first frame). */
+  websocket(path: string, setup?: (ws: WebSocket) => void): Promise<WebSocket> {
     const url = this.isUnix ? `ws+unix://${this.opts.socketPath}:${path}` : new URL(path, this.opts.url!.replace(/^https/, 'wss')).toString();
     const ws = new WebSocket(url, {
       // ws hands the TLS options to tls.connect (its own type for checkServerIdentity differs).
@@ -75,6 +75,7 @@ export class Transport {
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
     });
+    setup?.(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(ws));
       ws.once('unexpected-response', (_req, res) => {

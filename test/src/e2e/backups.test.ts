@@ -1,23 +1,17 @@
 // Backups end to end: export and import with snapshots, and tarballs moving between lodge and a real LXD 5.0.2.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
 import { startLxd } from '../helpers/lxd.js';
 import { run } from '../helpers/run.js';
-
-async function tmp(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lodge-backup-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tmpDir } from '../helpers/tmp.js';
 
 test('export, delete, import: the container comes back with its snapshots and data', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-backup-');
   await d.lxc(['launch', 'busybox', 'c1', '-c', 'user.kept=yes']);
   await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'echo one > /root/f; chown 1000:1000 /root/f']);
   await d.lxc(['snapshot', 'c1', 's1']);
@@ -72,7 +66,7 @@ test('backups API: named, instance-only, compression, rename, delete, expiry fie
 
 test('an unsafe or broken backup tarball is refused and leaves nothing', async (t) => {
   const d = await startDaemon(t);
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-backup-');
   const src = join(dir, 'src');
   await mkdir(join(src, 'backup', 'container', 'rootfs'), { recursive: true });
   await writeFile(join(src, 'backup', 'index.yaml'), 'name: evil\nbackend: dir\npool: default\noptimized: false\noptimized_header: false\ntype: container\n');
@@ -98,7 +92,7 @@ test('an unsafe or broken backup tarball is refused and leaves nothing', async (
 
 test('LXD 5.0.2 and lodge import each other\'s backups', { timeout: 300_000 }, async (t) => {
   const img = await busyboxImage();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-backup-');
   const lxd = await startLxd(t);
   const d = await (await startDaemon(t)).withBusybox();
   await lxd.lxc(['image', 'import', img.unified, '--alias', 'busybox']);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
 import { lodgeBin } from '../helpers/paths.js';
+import { onPty } from '../helpers/pty.js';
 import { run } from '../helpers/run.js';
 
 test('launch, list and info print what lxc prints; stop, start, pause, rename and delete', async (t) => {
@@ -92,12 +93,13 @@ test('interactive exec on a pty: size, raw terminal, exit code, and the terminal
   const d = await (await startDaemon(t)).withBusybox();
   await d.lodge(['launch', 'busybox', 'c1', '-q']);
   const script = `stty cols 100 rows 30; ${lodgeBin} exec c1 -- sh -c 'stty size; test -t 0 && echo pty; exit 3'; echo "rc=$?"; stty -a | grep -o -- '-*opost' | head -1`;
-  const r = await run('script', ['-eqc', script, '/dev/null'], { env: d.env, allowFail: true, input: '' });
-  assert.match(r.stdout, /30 100\r\npty\r\nrc=3\r\nopost\r\n/);
+  const r = await onPty(script, d.env);
+  assert.equal(r.stdout, '30 100\r\npty\r\nrc=3\r\nopost\r\n');
   // Output of the remote pty comes through unchanged (no extra \r as with libuv's raw mode), as with lxc.
-  const lx = await run('script', ['-eqc', "stty cols 100 rows 30; lxc exec c1 -- sh -c 'stty size'", '/dev/null'], { env: d.env, allowFail: true, input: '' });
-  const lo = await run('script', ['-eqc', `stty cols 100 rows 30; ${lodgeBin} exec c1 -- sh -c 'stty size'`, '/dev/null'], { env: d.env, allowFail: true, input: '' });
+  const lx = await onPty("stty cols 100 rows 30; lxc exec c1 -- sh -c 'stty size'", d.env);
+  const lo = await onPty(`stty cols 100 rows 30; ${lodgeBin} exec c1 -- sh -c 'stty size'`, d.env);
   assert.equal(lo.stdout, lx.stdout);
+  assert.equal(lo.stdout, '30 100\r\n');
   const forced = await d.lodge(['exec', 'c1', '-t', '--', 'sh', '-c', 'test -t 0 && echo pty; exit 4'], { allowFail: true });
   assert.deepEqual([forced.code, forced.stdout], [4, 'pty\r\n']);
 });

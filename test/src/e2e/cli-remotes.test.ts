@@ -3,67 +3,15 @@
 // and the remote list and config.yml compared with lxc's. Loopback only: the default `images:` remote is never used.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { decodeCertificateAddToken, encodeCertificateAddToken } from '@lodge/api';
 import { generateCertificate } from '@lodge/client';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { lodgeBin } from '../helpers/paths.js';
-import { run, type CmdResult } from '../helpers/run.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Serves HTTPS on a free loopback port; returns "127.0.0.1:port". */
-async function listen(d: TestDaemon): Promise<string> {
-  const addr = `127.0.0.1:${await freePort()}`;
-  await d.lodge(['config', 'set', 'core.https_address', addr]);
-  return addr;
-}
-
-/** A client config dir of its own, for lodge ($LODGE_CONF) or lxc ($LXD_CONF), outside any daemon's directory. */
-class Client {
-  constructor(
-    readonly dir: string,
-    private readonly localDir?: string,
-  ) {}
-
-  static async create(t: TestContext, local?: TestDaemon): Promise<Client> {
-    const dir = await mkdtemp(join(tmpdir(), 'lodge-clientconf-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    return new Client(dir, local?.dir);
-  }
-
-  private env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, LODGE_CONF: this.dir, LXD_CONF: this.dir, NO_COLOR: '1' };
-    delete env.LODGE_DIR;
-    delete env.LXD_DIR;
-    if (this.localDir) {
-      env.LODGE_DIR = this.localDir;
-      env.LXD_DIR = this.localDir;
-    }
-    return env;
-  }
-
-  lodge(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<CmdResult> {
-    return run(lodgeBin, args, { env: this.env(), ...opts, timeoutMs: 60_000 });
-  }
-
-  lxc(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<CmdResult> {
-    return run('lxc', args, { env: this.env(), ...opts, timeoutMs: 60_000 });
-  }
-
-  config(): Promise<string> {
-    return readFile(join(this.dir, 'config.yml'), 'utf8');
-  }
-}
+import { CliClient, listenOn } from '../helpers/cli-client.js';
+import { sameRequests } from '../helpers/debug-requests.js';
+import { freePort } from '../helpers/remotes.js';
 
 async function fingerprint(d: TestDaemon): Promise<string> {
   return (await d.client.server.get()).server.environment.certificate_fingerprint;
@@ -79,12 +27,12 @@ async function token(d: TestDaemon, name: string): Promise<string> {
 test('remote add with the trust password: the fingerprint prompt, then list, exec and info over HTTPS, as lxc', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
   await d.lodge(['launch', 'busybox', 'c1', '-q']);
-  const addr = await listen(d);
+  const addr = await listenOn(d);
   await d.lodge(['config', 'set', 'core.trust_password', 'sekrit']);
   const fp = await fingerprint(d);
 
-  const me = await Client.create(t);
-  const lxc = await Client.create(t);
+  const me = await CliClient.create(t);
+  const lxc = await CliClient.create(t);
   // The SSH-style question: refused, answered wrongly, then accepted by typing the fingerprint.
   const prompt = `Certificate fingerprint: ${fp}\nok (y/n/[fingerprint])? `;
   const nack = await me.lodge(['remote', 'add', 'r1', addr], { input: 'n\n', allowFail: true });
@@ -157,8 +105,8 @@ test('remote add with the trust password: the fingerprint prompt, then list, exe
 
 test('remote add with a token: its addresses are tried in turn and its fingerprint checked; trust commands', async (t) => {
   const d = await startDaemon(t);
-  const addr = await listen(d);
-  const me = await Client.create(t);
+  const addr = await listenOn(d);
+  const me = await CliClient.create(t);
 
   const t1 = await token(d, 'alice');
   const listed = await d.lodge(['config', 'trust', 'list-tokens', '-f', 'csv']);
@@ -178,7 +126,7 @@ test('remote add with a token: its addresses are tried in turn and its fingerpri
   assert.match(await me.config(), /\n {2}r1:\n {4}addr: https:\/\/127\.0\.0\.1:\d+\n {4}project: default\n {4}protocol: lxd\n {4}public: false\n/);
 
   // Used tokens are gone; a token naming another server's certificate is refused before anything is sent.
-  const other = await Client.create(t);
+  const other = await CliClient.create(t);
   const reused = await other.lodge(['remote', 'add', 'r1', t1], { allowFail: true });
   assert.equal(reused.stderr.split('\n').slice(-2)[0], 'Error: Failed to create certificate: No matching certificate add operation found');
   const t2 = decodeCertificateAddToken(await token(d, 'bob'));
@@ -226,12 +174,12 @@ test('remote add with a token: its addresses are tried in turn and its fingerpri
   assert.equal(badType.stderr, (await d.lxc(['config', 'trust', 'add', '--type', 'server'], { allowFail: true })).stderr);
 });
 
-test('remote list, rename, set-url, switch and remove change config.yml as lxc does', async (t) => {
-  const d = await startDaemon(t);
-  const addr = await listen(d);
+test('remote list, rename, set-url, switch and remove change config.yml as lxc does; one server by two remotes', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  const addr = await listenOn(d);
   await d.lodge(['config', 'set', 'core.trust_password', 'sekrit']);
-  const me = await Client.create(t, d);
-  const lxc = await Client.create(t, d);
+  const me = await CliClient.create(t, d);
+  const lxc = await CliClient.create(t, d);
   for (const c of [me, lxc]) {
     const tool = c === me ? c.lodge.bind(c) : c.lxc.bind(c);
     await tool(['remote', 'add', 'r1', addr, '--accept-certificate', '--password', 'sekrit']);
@@ -274,32 +222,62 @@ test('remote list, rename, set-url, switch and remove change config.yml as lxc d
   // Unreachable servers: lodge names the TCP dial error as Go does.
   const down = await me.lodge(['remote', 'add', 'x', `127.0.0.1:${await freePort()}`, '--accept-certificate'], { allowFail: true });
   assert.match(down.stderr, /^Error: .*connect: connection refused\n$/);
-  // Across remotes, copy and move need migration.
-  const cross = await me.lodge(['copy', 'local:c1', 'r2:c1'], { allowFail: true });
-  assert.match(cross.stderr, /^Error: Copying instances between remotes \("local:" to "r2:"\) is not supported yet/);
+
+  // One server reached two ways (unix socket and HTTPS) has two URLs: lxc migrates rather than copying locally, in
+  // every mode, and so does lodge, with the same requests.
+  await d.lodge(['launch', 'busybox', 'c1', '-q']);
+  await d.lodge(['exec', 'c1', '--', 'sh', '-c', 'echo marked > /root/m']);
+  await d.lodge(['stop', 'c1', '--force']);
+  for (const mode of ['pull', 'push', 'relay']) {
+    const mine = await me.lodge(['copy', 'local:c1', `r2:mine-${mode}`, '--mode', mode, '--debug']);
+    const theirs = await lxc.lxc(['copy', 'local:c1', `r2:lxc-${mode}`, '--mode', mode, '--debug']);
+    sameRequests(mine.stderr, theirs.stderr, [`mine-${mode}`, `lxc-${mode}`], mode);
+    assert.match(mine.stderr, /"type":"migration"/, mode);
+    await d.lodge(['start', `mine-${mode}`]);
+    assert.equal((await d.lodge(['exec', `mine-${mode}`, '--', 'cat', '/root/m'])).stdout, 'marked\n');
+  }
+  await me.lodge(['move', 'local:c1', 'r2:moved', '--mode', 'relay']);
+  assert.deepEqual((await d.client.instances.names()).sort(), ['lxc-pull', 'lxc-push', 'lxc-relay', 'mine-pull', 'mine-push', 'mine-relay', 'moved']);
 });
 
-test('image copy between two servers over HTTPS: relay mode with aliases, and the pull request lxc sends', async (t) => {
+test('image copy between two lodged in pull, push and relay modes (private images by secret), launch remote:image', async (t) => {
   const d1 = await (await startDaemon(t)).withBusybox();
   const d2 = await startDaemon(t);
-  const a1 = await listen(d1);
-  await listen(d2);
-  const me = await Client.create(t, d2);
+  await listenOn(d1);
+  await listenOn(d2);
+  const me = await CliClient.create(t, d2);
   await me.lodge(['remote', 'add', 'r1', await token(d1, 'me')]);
   await me.lodge(['remote', 'add', 'r2', await token(d2, 'me')]);
   const fp = (await d1.client.images.alias('busybox')).target;
+  const gone = async (): Promise<void> => {
+    await d2.lodge(['image', 'delete', fp]);
+    assert.deepEqual(await d2.client.images.list(), []);
+  };
 
+  // The private image in each mode, with lxc's requests: pull hands the target a one-time secret from the source.
+  for (const mode of ['pull', 'push', 'relay']) {
+    const mine = await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--mode', mode, '--alias', 'bb', '--debug']);
+    assert.equal(mine.stdout, 'Image copied successfully!\n');
+    const copied = (await d2.client.images.get(fp)).image;
+    assert.deepEqual([copied.public, copied.aliases.map((x) => x.name)], [false, ['bb']], mode);
+    await me.lodge(['launch', 'r2:bb', `r2:from-${mode}`, '-q']);
+    assert.equal((await d2.client.instances.get(`from-${mode}`)).instance.status, 'Running');
+    await gone();
+    const theirs = await me.lxc(['image', 'copy', 'r1:busybox', 'r2:', '--mode', mode, '--alias', 'bb', '--debug']);
+    sameRequests(mine.stderr, theirs.stderr, ['', ''], mode);
+    await gone();
+  }
+  assert.match((await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--debug', '-q'])).stderr, /"secret":"[0-9a-f]{16,}"/);
+  await gone();
+
+  // Relay with the source's aliases, public, then into a project of the target.
   const relay = await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--mode', 'relay', '--alias', 'bb', '--copy-aliases', '--public']);
   assert.equal(relay.stdout, 'Image copied successfully!\n');
   const copied = (await d2.client.images.get(fp)).image;
-  assert.deepEqual([copied.public, copied.aliases.map((a) => a.name).sort()], [true, ['bb', 'busybox']]);
+  assert.deepEqual([copied.public, copied.aliases.map((x) => x.name).sort()], [true, ['bb', 'busybox']]);
   assert.equal((await me.lodge(['image', 'list', 'r2:', '-c', 'lfp', '-f', 'csv'])).stdout, `bb (1 more),${fp.slice(0, 12)},yes\n`);
-  await me.lodge(['launch', 'r2:bb', 'r2:c1', '-q']);
-  assert.equal((await d2.client.instances.get('c1')).instance.status, 'Running');
-
-  // Relay again into a project of the target, and the target's errors come back to the user.
   await d2.lodge(['project', 'create', 'p2']);
-  await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--mode', 'relay', '--target-project', 'p2', '-q']);
+  await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--mode', 'push', '--target-project', 'p2', '-q']);
   assert.equal((await d2.client.useProject('p2').images.get(fp)).image.fingerprint, fp);
   const same = await me.lodge(['image', 'copy', 'r1:busybox', 'r1:'], { allowFail: true });
   assert.equal(same.stderr, 'Error: The source and target servers must be different\n');
@@ -308,47 +286,19 @@ test('image copy between two servers over HTTPS: relay mode with aliases, and th
   const auto = await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--mode', 'relay', '--auto-update'], { allowFail: true });
   assert.equal(auto.stderr, 'Error: Auto update is only available in pull mode\n');
 
-  // Pull: the target is asked to download the image itself (POST /1.0/images source.type=image), from the source's
-  // addresses with the pinned certificate; a public image needs no secret. Whether it succeeds is the daemon's part.
-  const img = (await d1.client.images.get(fp)).image;
-  await d1.client.images.update(fp, { auto_update: img.auto_update, properties: img.properties, public: true, expires_at: img.expires_at, profiles: img.profiles });
-  const pull = await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--debug', '--auto-update'], { allowFail: true });
-  const line = pull.stderr.split('\n').findIndex((l) => /method=POST url=\/1\.0\/images$/.test(l));
-  assert.ok(line >= 0, pull.stderr);
-  const body = JSON.parse((pull.stderr.split('\n')[line + 1] ?? '').replace(/^DEBUG +\[[^\]]+\] /, '')) as Record<string, unknown>;
-  const pem = await readFile(join(me.dir, 'servercerts', 'r1.crt'), 'utf8');
-  assert.deepEqual(body, {
-    auto_update: true,
-    properties: null,
-    public: false,
-    expires_at: '0001-01-01T00:00:00Z',
-    profiles: null,
-    filename: '',
-    source: { alias: '', certificate: pem, protocol: 'lxd', server: `https://${a1}`, image_type: '', mode: 'pull', type: 'image', url: '', name: '', fingerprint: 'busybox', secret: '', project: 'default' },
-    compression_algorithm: '',
-    aliases: null,
-  });
+  // A public image is pulled by its alias, which the target keeps following (auto-update), as with lxc.
+  await d2.lodge(['image', 'delete', fp]);
+  await d1.lodge(['image', 'edit', 'busybox'], { input: (await d1.lodge(['image', 'show', 'busybox'])).stdout.replace('public: false', 'public: true') });
+  const pull = await me.lodge(['image', 'copy', 'r1:busybox', 'r2:', '--auto-update', '--debug']);
+  const pulled = (await d2.client.images.get(fp)).image;
+  assert.deepEqual([pulled.auto_update, pulled.update_source?.alias, pulled.update_source?.protocol], [true, 'busybox', 'lxd']);
+  await d2.lodge(['image', 'delete', fp]);
+  sameRequests(pull.stderr, (await me.lxc(['image', 'copy', 'r1:busybox', 'r2:', '--auto-update', '--debug'])).stderr, ['', ''], 'public pull');
 
-  // launch r1:busybox on the local server (d2): the instance's source names the image server the same way.
-  const launch = await me.lodge(['launch', 'r1:busybox', 'c2', '--debug'], { allowFail: true });
-  const at = launch.stderr.split('\n').findIndex((l) => /method=POST url=\/1\.0\/instances$/.test(l));
-  assert.ok(at >= 0, launch.stderr);
-  const req = JSON.parse((launch.stderr.split('\n')[at + 1] ?? '').replace(/^DEBUG +\[[^\]]+\] /, '')) as { source: Record<string, unknown> };
-  assert.deepEqual(req.source, { type: 'image', certificate: pem, alias: 'busybox', server: `https://${a1}`, protocol: 'lxd', mode: 'pull', allow_inconsistent: false });
-
-  // A simplestreams remote is only named to the server (lodge never reads it here): a closed loopback port.
-  const ss = `https://127.0.0.1:${await freePort()}`;
-  await me.lodge(['remote', 'add', 'ss', ss, '--protocol', 'simplestreams']);
-  const fromStreams = await me.lodge(['launch', 'ss:alpine/3.19', 'c3', '--debug'], { allowFail: true });
-  const sat = fromStreams.stderr.split('\n').findIndex((l) => /method=POST url=\/1\.0\/instances$/.test(l));
-  assert.ok(sat >= 0, fromStreams.stderr);
-  const sreq = JSON.parse((fromStreams.stderr.split('\n')[sat + 1] ?? '').replace(/^DEBUG +\[[^\]]+\] /, '')) as { source: Record<string, unknown> };
-  assert.deepEqual(sreq.source, { type: 'image', certificate: '', alias: 'alpine/3.19', server: ss, protocol: 'simplestreams', mode: 'pull', allow_inconsistent: false });
-  const ssCopy = await me.lodge(['image', 'copy', 'ss:alpine/3.19', 'r2:', '--debug'], { allowFail: true });
-  const cat = ssCopy.stderr.split('\n').findIndex((l) => /method=POST url=\/1\.0\/images$/.test(l));
-  assert.ok(cat >= 0, ssCopy.stderr);
-  const creq = JSON.parse((ssCopy.stderr.split('\n')[cat + 1] ?? '').replace(/^DEBUG +\[[^\]]+\] /, '')) as { source: Record<string, unknown> };
-  assert.deepEqual([creq.source.fingerprint, creq.source.protocol, creq.source.server, creq.source.secret], ['alpine/3.19', 'simplestreams', ss, '']);
-  const ssAlias = await me.lodge(['image', 'copy', 'ss:alpine/3.19', 'r2:', '--alias', 'a'], { allowFail: true });
-  assert.match(ssAlias.stderr, /^Error: Reading image information from a simplestreams server is not supported by lodge yet\n$/);
+  // launch r1:busybox on d2 (the local remote): the image comes over, cached, and the instance runs.
+  await d2.lodge(['image', 'delete', fp]);
+  await me.lodge(['launch', 'r1:busybox', 'c2', '-q']);
+  const c2 = (await d2.client.instances.get('c2')).instance;
+  assert.deepEqual([c2.status, c2.config['volatile.base_image']], ['Running', fp]);
+  assert.equal((await d2.client.images.get(fp)).image.cached, true);
 });

@@ -1,12 +1,12 @@
 // lodge snapshot/restore/copy/move/publish/export/import and storage pools on one server, with real containers:
 // round trips, the snapshot and backup tables of `info` and the requests compared with what lxc prints and sends.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { run } from '../helpers/run.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 async function sameAsLxc(d: TestDaemon, args: string[]): Promise<string> {
   const mine = await d.lodge(args);
@@ -29,12 +29,6 @@ function requestBody(debug: string, method: string, path: string): Record<string
   const lxc = /msg="(.*)"$/.exec(next);
   const text = lxc ? (JSON.parse(`"${lxc[1]}"`) as string) : next.replace(/^DEBUG +\[[^\]]+\] /, '');
   return JSON.parse(text) as Record<string, unknown>;
-}
-
-async function tmp(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lodge-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 async function cat(d: TestDaemon, name: string, path: string): Promise<string> {
@@ -131,6 +125,14 @@ test('copy within a server: the request lxc sends, overrides, instance-only, ref
   await d.lodge(['start', 'c2']);
   assert.equal(await cat(d, 'c2', '/root/f'), 'three\n');
 
+  // Relay (or push) within one remote is still the local copy lxc makes: the same request, and the data arrives.
+  const relayed = await d.lodge(['copy', 'c1', 'c6', '--mode', 'relay', '--debug']);
+  const theirRelay = await d.lxc(['copy', 'c1', 'c7', '--mode', 'relay', '--debug']);
+  assert.deepEqual({ ...requestBody(relayed.stderr, 'POST', '/1.0/instances'), name: 'c7' }, requestBody(theirRelay.stderr, 'POST', '/1.0/instances'));
+  assert.equal((requestBody(relayed.stderr, 'POST', '/1.0/instances').source as { type: string }).type, 'copy');
+  await d.lodge(['start', 'c6']);
+  assert.equal(await cat(d, 'c6', '/root/f'), 'three\n');
+
   for (const args of [
     ['copy', 'c1'],
     ['copy', 'c1/snap0'],
@@ -138,7 +140,6 @@ test('copy within a server: the request lxc sends, overrides, instance-only, ref
     ['copy', 'c1/snap0', 'c9', '--refresh'],
     ['copy', 'c1', 'c9', '--refresh', '--no-profiles'],
     ['copy', 'nosuch', 'c9'],
-    ['copy', 'c1', 'c9', '--mode', 'relay'],
     ['copy', 'c1', 'c9', '-c', 'novalue'],
     ['copy', 'local:', 'c9'],
   ]) {
@@ -249,7 +250,7 @@ async function importing(d: TestDaemon, args: string[], input?: Buffer): Promise
 
 test('export and import: the backup is made, downloaded and deleted; imports under a new name, pool and from stdin', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-cli-');
   await d.lodge(['launch', 'busybox', 'c1', '-q']);
   await d.lodge(['exec', 'c1', '--', 'sh', '-c', 'echo kept > /root/f']);
   await d.lodge(['snapshot', 'c1', 'snap0']);
@@ -299,7 +300,7 @@ test('export and import: the backup is made, downloaded and deleted; imports und
 
 test('storage pools: create, set, unset, get, edit, delete; volume list and show like lxc', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-cli-');
   await d.lodge(['init', 'busybox', 'c1', '-q']);
   assert.equal((await d.lodge(['storage', 'create', 'p2', 'dir', `source=${dir}/p2`])).stdout, 'Storage pool p2 created\n');
   await sameAsLxc(d, ['storage', 'list']);

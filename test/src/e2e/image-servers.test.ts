@@ -2,10 +2,9 @@
 // client through lodged: launch with caching, image copy, expiry, auto-update and refresh, bad hashes.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Event, Image, Operation } from '@lodge/api';
@@ -14,6 +13,7 @@ import { busyboxImage } from '../helpers/images.js';
 import { startLxd } from '../helpers/lxd.js';
 import { newerMetadata, startSimpleStreams, type SimpleStreamsServer } from '../helpers/simplestreams.js';
 import { waitFor } from '../helpers/wait.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 interface Setup {
   d: TestDaemon;
@@ -35,12 +35,6 @@ async function setup(t: TestContext, opts: { badRootfsSha?: boolean } = {}): Pro
 
 async function images(d: TestDaemon, project = 'default'): Promise<Image[]> {
   return d.client.useProject(project).get<Image[]>('/1.0/images?recursion=1');
-}
-
-async function tmp(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lodge-imgsrv-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 test('launch from a simplestreams server: the image is downloaded once, cached, and reused', async (t) => {
@@ -142,7 +136,7 @@ test('cached images unused for images.remote_cache_expiry are removed; projects 
 test('auto-update and refresh: a newer version on the server replaces the image and takes its aliases', async (t) => {
   const { d, server, env, v1 } = await setup(t);
   const img = await busyboxImage();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgsrv-');
   await d.lxc(['image', 'copy', 'ss:busybox', 'local:', '--alias', 'bb', '--auto-update'], { env });
   assert.equal((await d.client.images.resolve('bb')).auto_update, true);
   const events = await d.client.events();
@@ -211,7 +205,7 @@ async function sha256(...files: string[]): Promise<string> {
 
 test('LXD protocol with a real LXD 5.0.2: launch and copy its public and private images, relay, and push ours to it', async (t) => {
   const img = await busyboxImage();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgsrv-');
   const lxd = await startLxd(t);
   const url = `https://127.0.0.1:${await freePort()}`;
   await lxd.lxc(['config', 'set', 'core.https_address', url.slice('https://'.length)]);
@@ -299,7 +293,7 @@ test('image secrets and push tokens on lodged: one use spends a secret, a push t
   assert.equal(res.statusCode, 200);
 
   // Push token: what an untrusted server uploads into (lxc image copy --mode push to lodged).
-  const mine = await newerMetadata(img.meta, await tmp(t), 9);
+  const mine = await newerMetadata(img.meta, await tmpDir(t, 'lodge-imgsrv-'), 9);
   const mineFp = await sha256(mine, img.rootfs);
   const push = (await d.client.query<Operation>('POST', '/1.0/images', { source: { mode: 'push', fingerprint: mineFp }, aliases: [{ name: 'pushed', description: 'by push' }], public: true, properties: { os: 'Pushed' } })).metadata;
   assert.equal(push.class, 'token');
@@ -350,7 +344,7 @@ test('lodged as an LXD-protocol image server over HTTPS for another lodged (need
   if (!served) return;
   const { a, url } = served;
   const img = await busyboxImage();
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgsrv-');
   const fp = (await a.client.images.resolve('busybox')).fingerprint;
   const bb = await a.client.images.get(fp);
   await a.client.images.update(fp, { ...bb.image, public: true }, bb.etag);
@@ -396,7 +390,7 @@ test('a real LXD 5.0.2 pulls, launches and pushes images with lodged over HTTPS 
   const onLxd = JSON.parse((await lxd.lxc(['image', 'list', '--format', 'json'])).stdout) as { fingerprint: string; cached: boolean }[];
   assert.ok(onLxd.some((i) => i.fingerprint === fp && i.cached));
   // LXD pushes into lodged's push token.
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgsrv-');
   const mine = await newerMetadata(img.meta, dir, 13);
   await lxd.lxc(['image', 'import', mine, img.rootfs, '--alias', 'lxd-own']);
   await lxd.lxc(['image', 'copy', 'local:lxd-own', 'lodge:', '--mode', 'push', '--alias', 'from-lxd']);

@@ -1,25 +1,19 @@
 // Images end to end with the real lxc client: import, list, export, aliases, partial fingerprints, unsafe tarballs.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
 import { run } from '../helpers/run.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const sha256 = async (...files: string[]) => {
   const h = createHash('sha256');
   for (const f of files) h.update(await readFile(f));
   return h.digest('hex');
 };
-
-async function tmp(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lodge-imgtest-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('unified and split images import with the fingerprints LXD computes, and export byte for byte', async (t) => {
   const d = await startDaemon(t);
@@ -36,7 +30,7 @@ test('unified and split images import with the fingerprints LXD computes, and ex
   assert.equal(list.find((i) => i.fingerprint === fp)?.aliases[0]?.name, 'busybox');
   assert.ok(list.every((i) => i.type === 'container'));
 
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgtest-');
   await d.lxc(['image', 'export', 'busybox', join(dir, 'u')]);
   assert.equal(await sha256(join(dir, 'u.tar.gz')), fp);
   await d.lxc(['image', 'export', 'bb-split', join(dir, 's')]);
@@ -116,7 +110,7 @@ const meta = 'architecture: x86_64\ncreation_date: 1700000000\nproperties:\n  os
 
 test('unsafe or invalid tarballs are refused with a clear error and leave nothing behind', async (t) => {
   const d = await startDaemon(t);
-  const dir = await tmp(t);
+  const dir = await tmpDir(t, 'lodge-imgtest-');
   const cases: [string, string, RegExp][] = [
     ['no-meta', await tarball(dir, 'no-meta', async (r) => mkdir(join(r, 'rootfs'))), /missing metadata\.yaml/],
     ['no-date', await tarball(dir, 'no-date', async (r) => {

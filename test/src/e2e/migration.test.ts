@@ -2,13 +2,12 @@
 // snapshots, running sources, failures that must leave nothing behind, and LXD 5.0.2 on either end.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Operation } from '@lodge/api';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/images.js';
 import { startLxd } from '../helpers/lxd.js';
+import { checkCopy, names, prepareSource, settled, snapshotNames, volumeDirs } from '../helpers/migration.js';
 import { LxcConf } from '../helpers/remotes.js';
 
 interface Pair {
@@ -25,42 +24,9 @@ async function twoDaemons(t: TestContext): Promise<Pair> {
   return { a, b, lxc };
 }
 
-async function names(d: TestDaemon): Promise<string[]> {
-  return JSON.parse((await d.lxc(['list', '-f', 'json', '-c', 'n'])).stdout).map((i: { name: string }) => i.name).sort();
-}
-
-async function snapshotNames(d: TestDaemon, name: string): Promise<string[]> {
-  return (await d.client.get<string[]>(`/1.0/instances/${name}/snapshots`)).map((u) => u.split('/').pop()!).sort();
-}
-
-/** Instance (or snapshot) volumes on the daemon's default pool, as directories (whatever the API says). */
-async function volumeDirs(d: TestDaemon, kind = 'containers'): Promise<string[]> {
-  return (await readdir(join(d.dir, 'storage-pools', 'default', kind)).catch(() => [] as string[])).sort();
-}
-
-/** A stopped container with a marker file owned by 1000:1000, a user key and two snapshots. */
-async function prepare(d: TestDaemon, name: string): Promise<void> {
-  await d.lxc(['launch', 'busybox', name, '-c', 'user.origin=a']);
-  await d.lxc(['exec', name, '--', 'sh', '-c', 'echo first > /root/m; chown 1000:1000 /root/m']);
-  await d.lxc(['snapshot', name, 'snap0']);
-  await d.lxc(['exec', name, '--', 'sh', '-c', 'echo second > /root/m']);
-  await d.lxc(['snapshot', name, 'snap1']);
-  await d.lxc(['stop', name, '--force']);
-}
-
-/** Starts the copy on b and checks what it holds: config, snapshots, file content and ownership. */
-async function checkCopy(b: TestDaemon, name: string, snaps: string[]): Promise<void> {
-  assert.equal((await b.lxc(['config', 'get', name, 'user.origin'])).stdout.trim(), 'a');
-  assert.deepEqual(await snapshotNames(b, name), snaps);
-  await b.lxc(['start', name]);
-  assert.equal((await b.lxc(['exec', name, '--', 'cat', '/root/m'])).stdout, 'second\n');
-  assert.equal((await b.lxc(['exec', name, '--', 'stat', '-c', '%u:%g', '/root/m'])).stdout.trim(), '1000:1000');
-  await b.lxc(['stop', name, '--force']);
-}
-
 test('lxc copy between two lodged servers in pull, push and relay modes carries config, snapshots and ownership', async (t) => {
   const { a, b, lxc } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   await lxc.run(['copy', 'a:c1', 'b:pulled']);
   await lxc.run(['copy', 'a:c1', 'b:pushed', '--mode', 'push']);
   await lxc.run(['copy', 'a:c1', 'b:relayed', '--mode', 'relay']);
@@ -85,7 +51,7 @@ async function status(d: TestDaemon, name: string): Promise<string> {
 
 test('lxc move between servers deletes the source only after the copy; running ones keep running on the target', async (t) => {
   const { a, b, lxc } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   await lxc.run(['move', 'a:c1', 'b:c1']);
   assert.deepEqual(await names(a), []);
   await checkCopy(b, 'c1', ['snap0', 'snap1']);
@@ -141,7 +107,7 @@ test('a live-style copy whose target cannot start the instance leaves nothing th
 
 test('a refused copy leaves nothing on the target: existing name, missing profile, missing pool', async (t) => {
   const { a, b, lxc } = await twoDaemons(t);
-  await prepare(a, 'c1');
+  await prepareSource(a, 'c1');
   await lxc.run(['copy', 'a:c1', 'b:taken', '--instance-only']);
   const taken = await lxc.run(['copy', 'a:c1', 'b:taken'], { allowFail: true });
   assert.notEqual(taken.code, 0);
@@ -187,7 +153,7 @@ test('the source daemon crashing mid-transfer leaves no half-made instance on th
   await a.kill9();
   assert.notEqual(await exited, 0);
   // The target's operation fails and removes what it had created.
-  for (let i = 0; i < 100 && (await names(b)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await settled(b);
   assert.deepEqual(await names(b), []);
   assert.deepEqual(await volumeDirs(b), []);
   await a.start();
@@ -206,6 +172,7 @@ test('the target daemon crashing mid-transfer: its restart removes the half-made
   await b.kill9();
   assert.notEqual(await exited, 0);
   await b.start();
+  await settled(b);
   assert.deepEqual(await names(b), []);
   assert.deepEqual(await volumeDirs(b), []);
   // The source was never frozen for long nor stopped: the transfer died in its first, live pass.

@@ -1,18 +1,16 @@
-// `lodge copy` and `lodge move` within one remote, as lxc: a local copy is `POST /1.0/instances` with
-// source.type=copy (the source's writable fields, volatile keys stripped); a move is a rename, or a copy then a delete
-// when it changes pool or project. Between remotes both need migration, which lodge does not do yet.
+// `lodge copy` (and the copy half of `lodge move` between servers), as lxc: the source's writable fields with the
+// overrides, then a local copy or LXD's migration in pull, push or relay mode (the client library's copyInstance).
 import type { Command } from 'commander';
-import type { Devices, Instance, InstanceSource, InstanceType } from '@lodge/api';
-import type { LodgeClient, RemoteOperation } from '@lodge/client';
+import type { Devices, Instance, InstancePut, Operation } from '@lodge/api';
+import { copyInstance, copyInstanceSnapshot, isSameServer, type RemoteOperation, type TransferOperation } from '@lodge/client';
 import type { App } from '../app.js';
 import { collect } from '../args.js';
 import type { Context } from '../context.js';
 import { Progress } from '../progress.js';
 import { splitSnapshot } from '../remotes.js';
-import { instancesPost } from '../requests.js';
-import { deleteOne, localMove } from './delete.js';
 import { writable } from './instance-common.js';
 import { parseDeviceOverrides } from './launch.js';
+import { registerMove } from './move.js';
 
 export interface CopyFlags {
   config?: string[];
@@ -76,25 +74,19 @@ export function applyOverrides(
   delete entry.config['volatile.last_state.power'];
 }
 
-async function modeCheck(dest: LodgeClient, source: LodgeClient, mode: string): Promise<void> {
-  if (mode === 'push' || mode === 'relay') {
-    if (!(await dest.hasExtension('container_push'))) throw new Error('The target server is missing the required "container_push" API extension');
-    if (!(await source.hasExtension('container_push'))) throw new Error('The source server is missing the required "container_push" API extension');
-  }
-  if (mode === 'push' && !(await source.hasExtension('container_push_target'))) throw new Error('The source server is missing the required "container_push_target" API extension');
-}
-
-async function waitTransfer(ctx: Context, op: RemoteOperation, format: string): Promise<void> {
+/** Waits for a copy with lxc's progress line (a terminal only) and returns the final operation. */
+async function waitTransfer(ctx: Context, op: TransferOperation | RemoteOperation, format: string): Promise<Operation> {
   const progress = new Progress(ctx.io.stdout, format, ctx.quiet);
   op.onUpdate((o) => progress.updateOp(o));
   try {
-    await op.wait();
+    return await op.wait();
   } finally {
     progress.done('');
   }
 }
 
-export async function copyInstance(ctx: Context, sourceResource: string, destResource: string, f: CopyFlags, a: CopyArgs): Promise<void> {
+/** lxc's copyInstance, shared by copy and move: the client library picks a local copy or a migration. */
+export async function copyCommand(ctx: Context, sourceResource: string, destResource: string, f: CopyFlags, a: CopyArgs): Promise<void> {
   const src = await ctx.ref(sourceResource);
   const dst = await ctx.ref(destResource);
   let destName = dst.name;
@@ -105,9 +97,6 @@ export async function copyInstance(ctx: Context, sourceResource: string, destRes
 
   const source = await ctx.client(src.remote);
   let dest = src.remote === dst.remote ? source : await ctx.client(dst.remote);
-  if (src.remote !== dst.remote) {
-    throw new Error(`${a.move ? 'Moving' : 'Copying'} instances between remotes ("${src.remote}:" to "${dst.remote}:") is not supported yet: it needs migration`);
-  }
   if (f.targetProject) dest = dest.useProject(f.targetProject);
   if (f.target) {
     if (!(await dest.serverInfo()).environment?.server_clustered) throw new Error('To use --target, the destination remote must be a cluster');
@@ -116,10 +105,9 @@ export async function copyInstance(ctx: Context, sourceResource: string, destRes
   const config = configOverrides(f.config ?? []);
   const devices = parseDeviceOverrides(f.device ?? []);
   const overrides = { config, devices, profiles: f.profile, noProfiles: f.noProfiles, ephemeral: a.ephemeral, pool: a.pool, keepVolatile: a.keepVolatile };
-  const sameProject = dest.project === source.project;
 
-  let op: RemoteOperation;
-  let writableAfter: ReturnType<typeof writable> | undefined;
+  let op: TransferOperation;
+  let writableAfter: InstancePut | undefined;
   let start = false;
   const { parent, snapshot } = splitSnapshot(src.name);
   if (snapshot !== undefined) {
@@ -127,58 +115,26 @@ export async function copyInstance(ctx: Context, sourceResource: string, destRes
     if (f.refresh) throw new Error('--refresh can only be used with instances');
     const { snapshot: snap } = await source.instances.snapshot(parent, snapshot);
     const entry = writable(snap);
-    entry.stateful = false;
     applyOverrides(entry, overrides);
-    await modeCheck(dest, source, a.mode);
-    await source.instances.get(parent).catch((e: Error) => Promise.reject(new Error(`Failed to get instance info: ${e.message}`)));
-    const body: Parameters<typeof instancesPost>[0] = {
-      architecture: entry.architecture,
-      config: entry.config,
-      devices: entry.devices,
-      ephemeral: entry.ephemeral,
-      profiles: entry.profiles,
-      name: destName || parent,
-      source: { type: 'copy', certificate: '', 'base-image': snap.config?.['volatile.base_image'], source: `${parent}/${snap.name.split('/').pop() ?? snapshot}` },
-    };
-    if (snap.stateful && a.stateful) {
-      body.stateful = true;
-      body.source.live = true;
-    }
-    if (!sameProject) body.source.project = source.project;
-    op = await dest.operation('POST', '/1.0/instances', instancesPost(body));
+    op = await copyInstanceSnapshot(dest, source, parent, { ...entry, name: snap.name, stateful: snap.stateful }, { name: destName, mode: a.mode, live: a.stateful });
   } else {
     const { instance } = await source.instances.get(src.name);
-    // lxc restarts only after a stateless move and leaves a stateful one to the target; a local copy is never live
-    // (lodged has no instance_pool_move/instance_project_move), so a moved running instance is started again here.
-    if (instance.status_code === running && a.move) start = true;
     const entry = writable(instance);
     applyOverrides(entry, overrides);
-    if (a.instanceOnly && !(await dest.hasExtension('container_only_migration'))) throw new Error('The target server is missing the required "container_only_migration" API extension');
-    await modeCheck(dest, source, a.mode);
-    if (f.refresh && !(await dest.hasExtension('container_incremental_copy'))) throw new Error('The target server is missing the required "container_incremental_copy" API extension');
-    if (f.allowInconsistent && !(await dest.hasExtension('instance_allow_inconsistent_copy'))) {
-      throw new Error('The source server is missing the required "instance_allow_inconsistent_copy" API extension');
-    }
-    const sourceField: InstanceSource = {
-      type: 'copy',
-      certificate: '',
-      'base-image': instance.config?.['volatile.base_image'],
-      source: instance.name,
-      live: a.stateful && instance.status_code === running,
-      instance_only: a.instanceOnly,
-      container_only: a.instanceOnly,
+    op = await copyInstance(dest, source, { ...entry, name: instance.name, type: instance.type, status_code: instance.status_code }, {
+      name: destName,
+      live: a.stateful,
+      instanceOnly: a.instanceOnly,
+      mode: a.mode,
       refresh: f.refresh === true,
-      allow_inconsistent: f.allowInconsistent === true,
-    };
-    if (!sameProject) sourceField.project = source.project;
-    op = await dest.operation(
-      'POST',
-      '/1.0/instances',
-      instancesPost({ ...entry, name: destName || instance.name, source: sourceField, type: (instance.type || 'container') as InstanceType }),
-    );
+      allowInconsistent: f.allowInconsistent === true,
+    });
+    // lxc starts the copy after a stateless move only (the target boots a live one). Within one server lodged never
+    // copies live, so a moved running instance is always started again there.
+    if (instance.status_code === running && a.move && (!a.stateful || (await isSameServer(dest, source)))) start = true;
     writableAfter = entry;
   }
-  await waitTransfer(ctx, op, 'Transferring instance: %s');
+  const final = await waitTransfer(ctx, op, 'Transferring instance: %s');
 
   if (f.refresh && writableAfter) {
     let target: { instance: Instance; etag?: string };
@@ -192,7 +148,7 @@ export async function copyInstance(ctx: Context, sourceResource: string, destRes
   }
 
   if (destResource === '' && !f.targetProject) {
-    const res = op.operation.resources ?? {};
+    const res = final.resources ?? {};
     let urls = res.instances ?? [];
     if (urls.length !== 1) urls = res.containers ?? [];
     if (urls.length !== 1) throw new Error('Failed to get the new instance name');
@@ -202,7 +158,7 @@ export async function copyInstance(ctx: Context, sourceResource: string, destRes
   if (start) await (await dest.instances.setState(destName, { action: 'start', timeout: 0, force: false, stateful: false })).wait();
 }
 
-function transferFlags(cmd: Command, target: 'new' | 'target'): Command {
+export function transferFlags(cmd: Command, target: 'new' | 'target'): Command {
   return cmd
     .option('-c, --config <key=value>', `Config key/value to apply to the ${target} instance`, collect)
     .option('-d, --device <device,key=value>', 'New key/value to apply to a specific device', collect)
@@ -214,7 +170,7 @@ function transferFlags(cmd: Command, target: 'new' | 'target'): Command {
     .option('--allow-inconsistent', 'Ignore copy errors for volatile files');
 }
 
-function flagsOf(opts: Record<string, unknown>): CopyFlags {
+export function flagsOf(opts: Record<string, unknown>): CopyFlags {
   return {
     config: opts.config as string[] | undefined,
     device: opts.device as string[] | undefined,
@@ -227,7 +183,7 @@ function flagsOf(opts: Record<string, unknown>): CopyFlags {
   };
 }
 
-const modesHelp = `Transfer modes (--mode):
+export const modesHelp = `Transfer modes (--mode):
  - pull: Target server pulls the data from the source server (source must listen on network)
  - push: Source server pushes the data to the target server (target must listen on network)
  - relay: The CLI connects to both source and server and proxies the data (both source and target must listen on network)
@@ -242,7 +198,7 @@ export function registerCopy(program: Command, app: App): void {
       {
         usage: '[<remote>:]<source>[/<snapshot>] [[<remote>:]<destination>]',
         summary: 'Copy instances within or in between LXD servers',
-        description: `Copy instances within or in between LXD servers\n\n${modesHelp}\n\nOnly copies within one server are supported by lodge so far.`,
+        description: `Copy instances within or in between LXD servers\n\n${modesHelp}`,
         aliases: ['cp'],
         min: 1,
         max: 2,
@@ -250,7 +206,7 @@ export function registerCopy(program: Command, app: App): void {
       async (ctx, args, opts) => {
         const f = flagsOf(opts);
         const stateful = opts.stateless !== true && !f.refresh;
-        await copyInstance(ctx, args[0] ?? '', args[1] ?? '', f, {
+        await copyCommand(ctx, args[0] ?? '', args[1] ?? '', f, {
           keepVolatile: f.refresh === true,
           ephemeral: opts.ephemeral ? 1 : 0,
           stateful,
@@ -269,84 +225,5 @@ export function registerCopy(program: Command, app: App): void {
     .option('--no-profiles', 'Create the instance with no profiles applied')
     .option('--refresh', 'Perform an incremental copy');
 
-  transferFlags(
-    app.leaf(
-      program,
-      'move',
-      {
-        usage: '[<remote>:]<instance>[/<snapshot>] [<remote>:][<instance>[/<snapshot>]]',
-        summary: 'Move instances within or in between LXD servers',
-        description: `Move instances within or in between LXD servers\n\n${modesHelp}\n\nOnly moves within one server are supported by lodge so far.`,
-        aliases: ['mv'],
-        min: 1,
-        max: 2,
-        examples:
-          'lodge move [<remote>:]<source instance> [<remote>:][<destination instance>] [--instance-only]\n    Move an instance between two hosts, renaming it if destination name differs.\n\nlodge move <old name> <new name> [--instance-only]\n    Rename a local instance.\n\nlodge move <instance>/<old snapshot name> <instance>/<new snapshot name>\n    Rename a snapshot.',
-      },
-      async (ctx, args, opts, cmd) => {
-        const f = flagsOf(opts);
-        const storage = (opts.storage as string | undefined) ?? '';
-        if (!f.target && !f.targetProject && !storage && args.length !== 2) {
-          cmd.outputHelp();
-          throw new Error('Invalid number of arguments');
-        }
-        const mode = typeof opts.mode === 'string' && opts.mode ? opts.mode : 'pull';
-        const src = await ctx.ref(args[0] ?? '');
-        const dst = args.length === 2 ? await ctx.ref(args[1] ?? '') : { remote: src.remote, name: '' };
-        if (src.remote === dst.remote && !f.target && !storage && !f.targetProject) {
-          await localMove(ctx, args[0] ?? '', args.length === 2 ? `${dst.remote}:${dst.name}` : `${src.remote}:`, opts);
-          return;
-        }
-        const stateful = opts.stateless !== true;
-        if (f.target) {
-          if (src.remote === dst.remote) {
-            if (opts.instanceOnly) throw new Error("The --instance-only flag can't be used with --target");
-            if (storage) throw new Error("The --storage flag can't be used with --target");
-            if (f.targetProject) throw new Error("The --target-project flag can't be used with --target");
-            if (mode !== 'pull') throw new Error("The --mode flag can't be used with --target");
-            const source = await ctx.client(src.remote);
-            if (!(await source.serverInfo()).environment?.server_clustered) throw new Error('The source LXD server is not clustered');
-          }
-          const dest = await ctx.client(dst.remote);
-          if (!(await dest.serverInfo()).environment?.server_clustered) throw new Error('The destination LXD server is not clustered');
-        }
-        if (src.remote === dst.remote && (storage || f.targetProject)) {
-          const source = await ctx.client(src.remote);
-          const ext = storage ? 'instance_pool_move' : 'instance_project_move';
-          if (await source.hasExtension(ext)) {
-            if (mode !== 'pull') throw new Error(`The --mode flag can't be used with ${storage ? '--storage' : '--target-project'}`);
-            const name = dst.name || src.name;
-            const body = { name, migration: true, live: stateful, instance_only: opts.instanceOnly === true, ...(storage ? { pool: storage } : { project: f.targetProject }) };
-            try {
-              await (await source.operation('POST', `/1.0/instances/${encodeURIComponent(src.name)}`, body)).wait();
-            } catch (e) {
-              throw new Error(`Migration operation failure: ${(e as Error).message}`);
-            }
-            return;
-          }
-        }
-        // A move is a copy keeping the volatile keys, then a forced delete of the source.
-        const sourceResource = args[0] ?? '';
-        const destResource = args.length === 2 ? (args[1] ?? '') : sourceResource;
-        await copyInstance(ctx, sourceResource, destResource, f, {
-          keepVolatile: true,
-          ephemeral: -1,
-          stateful,
-          instanceOnly: opts.instanceOnly === true,
-          mode,
-          pool: storage,
-          move: true,
-        });
-        try {
-          await deleteOne(ctx, await ctx.resolve(sourceResource), { force: true, forceProtected: true });
-        } catch (e) {
-          throw new Error(`Failed to delete original instance after copying it: ${(e as Error).message}`);
-        }
-      },
-    ),
-    'target',
-  )
-    .option('--no-profiles', 'Unset all profiles on the target instance')
-    .option('--instance-only', 'Move the instance without its snapshots')
-    .option('--mode <mode>', 'Transfer mode. One of pull, push or relay.', 'pull');
+  registerMove(program, app);
 }

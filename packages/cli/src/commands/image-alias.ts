@@ -1,26 +1,14 @@
-// `lodge image alias create/delete/list/rename`, and alias resolution shared by the image commands.
+// `lodge image alias create/delete/list/rename` (list also on simplestreams servers).
 import type { Command } from 'commander';
 import type { ImageAliasesEntry } from '@lodge/api';
-import type { LodgeClient } from '@lodge/client';
 import type { App } from '../app.js';
 import type { Context, Resource } from '../context.js';
 import { listOf } from '../format/gotypes.js';
+import { resolveImageServer } from '../image-server.js';
 import { stringList } from '../format/natural.js';
 import { imageAliasesEntry } from '../format/shapes.js';
 import { renderList } from '../output.js';
 import { formatOf, withFormat } from './common.js';
-
-/** An alias name becomes its target; anything else (a fingerprint or prefix) is passed through, as lxc does. */
-export async function dereferenceAlias(client: LodgeClient, type: string, name: string): Promise<string> {
-  const n = name === '' ? 'default' : name;
-  try {
-    const alias = await client.images.alias(n);
-    if (type !== '' && (alias.type || 'container') !== type) return n;
-    return alias.target;
-  } catch {
-    return n;
-  }
-}
 
 async function aliasName(ctx: Context, raw: string): Promise<Resource> {
   const r = await ctx.resolve(raw);
@@ -33,9 +21,9 @@ function aliasMatches(filters: string[], a: ImageAliasesEntry): boolean {
 }
 
 async function list(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await ctx.resolveImage(args[0] ?? '');
+  const r = await resolveImageServer(ctx, args[0] ?? '');
   const filters = [...(r.name ? [r.name] : []), ...args.slice(1)];
-  const shown = (await r.client.images.aliases()).filter((a) => aliasMatches(filters, a));
+  const shown = (await r.server.aliases()).filter((a) => aliasMatches(filters, a));
   const rows = shown.map((a) => [a.name, a.target.slice(0, 12), (a.type || 'container').toUpperCase(), a.description ?? '']).sort(stringList);
   ctx.print(renderList(formatOf(opts), ['ALIAS', 'FINGERPRINT', 'TYPE', 'DESCRIPTION'], rows, shown, listOf(imageAliasesEntry)));
 }

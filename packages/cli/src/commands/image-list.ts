@@ -7,6 +7,7 @@ import { listOf } from '../format/gotypes.js';
 import { goFloat } from '../format/goyaml.js';
 import { stringList } from '../format/natural.js';
 import { image as imageShape } from '../format/shapes.js';
+import { resolveImageServer } from '../image-server.js';
 import { imageSize, longDate } from '../format/units.js';
 import { renderList } from '../output.js';
 import { formatOf, withFormat } from './common.js';
@@ -107,16 +108,16 @@ export function imageMatches(filters: string[], img: Image): boolean {
 }
 
 async function list(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await ctx.resolveImage(args[0] ?? '');
+  const r = await resolveImageServer(ctx, args[0] ?? '');
   const filters = [...(r.name ? [r.name] : []), ...args.slice(1)];
   const columns = parseColumns(typeof opts.columns === 'string' ? opts.columns : 'lfpdatsu');
   const split = splitFilters(filters);
   let images: Image[];
   let clientFilters = split.client;
   try {
-    images = await r.client.images.list(apiFilter(split.server));
+    images = await r.server.list(apiFilter(split.server));
   } catch {
-    images = await r.client.images.list();
+    images = await r.server.list('');
     clientFilters = filters;
   }
   const shown = images.filter((i) => imageMatches(clientFilters, i));

@@ -7,12 +7,12 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Operation } from '@lodge/api';
-import { saveImageFile, type LodgeClient } from '@lodge/client';
+import type { LodgeClient } from '@lodge/client';
 import type { App, Opts } from '../app.js';
 import { collect } from '../args.js';
 import type { Context } from '../context.js';
+import { dereference, resolveImageServer } from '../image-server.js';
 import { Progress, Tracker } from '../progress.js';
-import { dereferenceAlias } from './image-alias.js';
 
 export interface ImportArgs {
   imageFile: string;
@@ -120,8 +120,8 @@ function closeStream(s: Writable): Promise<void> {
 }
 
 async function runExport(ctx: Context, args: string[], opts: Opts): Promise<void> {
-  const r = await ctx.resolveImage(args[0] ?? '');
-  const fingerprint = await dereferenceAlias(r.client, opts.vm ? 'virtual-machine' : '', r.name);
+  const r = await resolveImageServer(ctx, args[0] ?? '');
+  const fingerprint = await dereference(r.server, opts.vm ? 'virtual-machine' : '', r.name);
   const target = args[1] ?? '.';
   const targetMeta = args[1] === undefined ? fingerprint : isDir(target) ? join(target, fingerprint) : target;
   const targetRootfs = `${targetMeta}.root`;
@@ -138,8 +138,7 @@ async function runExport(ctx: Context, args: string[], opts: Opts): Promise<void
   const tracker = new Tracker((t) => progress.update(t));
   const removeBoth = (): Promise<unknown> => Promise.all([rm(targetMeta, { force: true }), rm(targetRootfs, { force: true })]);
   try {
-    const res = await r.client.images.export(fingerprint);
-    const saved = await saveImageFile(res, fingerprint, { meta, rootfs, onProgress: (n, total) => tracker.update(n, total) });
+    const saved = await r.server.save(fingerprint, { meta, rootfs, onProgress: (n, total) => tracker.update(n, total) });
     await Promise.all([closeStream(meta), closeStream(rootfs)]);
     await truncate(targetMeta, saved.metaSize);
     if (saved.rootfsSize === 0) await rm(targetRootfs, { force: true });

@@ -7,7 +7,8 @@ import { edit } from '../editor.js';
 import { imagePut } from '../format/shapes.js';
 import { imageSize, shortDate } from '../format/units.js';
 import { toYaml } from '../output.js';
-import { dereferenceAlias, registerImageAlias } from './image-alias.js';
+import { dereference, lxdImageServer, resolveImageServer } from '../image-server.js';
+import { registerImageAlias } from './image-alias.js';
 import { registerImageCopy } from './image-copy.js';
 import { registerImageList } from './image-list.js';
 import { registerImageTransfer } from './image-transfer.js';
@@ -25,11 +26,17 @@ export function imageWritable(i: Image): ImagePut {
   return { auto_update: i.auto_update, properties: i.properties ?? {}, public: i.public, expires_at: i.expires_at, profiles: i.profiles ?? [] };
 }
 
-/** The image a `[remote:]alias-or-fingerprint` argument names, after alias resolution. */
-async function target(ctx: Context, raw: string, opts: Record<string, unknown> = {}, needName = false, readOnly = false): Promise<Resource & { fingerprint: string }> {
-  const r = readOnly ? await ctx.resolveImage(raw) : await ctx.resolve(raw);
+/** The image a `[remote:]alias-or-fingerprint` argument names on a private server, after alias resolution. */
+async function target(ctx: Context, raw: string, needName = false): Promise<Resource & { fingerprint: string }> {
+  const r = await ctx.resolve(raw);
   if (needName && r.name === '') throw new Error(`Image identifier missing: ${raw}`);
-  return { ...r, fingerprint: await dereferenceAlias(r.client, opts.vm ? 'virtual-machine' : '', r.name) };
+  return { ...r, fingerprint: await dereference(lxdImageServer(r.client), '', r.name) };
+}
+
+/** The image record a `[remote:]alias-or-fingerprint` argument names on any image server (simplestreams too). */
+async function readImage(ctx: Context, raw: string, opts: Record<string, unknown> = {}): Promise<Image> {
+  const r = await resolveImageServer(ctx, raw);
+  return r.server.image(await dereference(r.server, opts.vm ? 'virtual-machine' : '', r.name));
 }
 
 export function imageInfoText(info: Image): string {
@@ -57,7 +64,7 @@ export function imageInfoText(info: Image): string {
 }
 
 async function setProperty(ctx: Context, args: string[], value: string | undefined): Promise<void> {
-  const t = await target(ctx, args[0] ?? '', {}, true);
+  const t = await target(ctx, args[0] ?? '', true);
   const { image, etag } = await t.client.images.get(t.fingerprint);
   const put = imageWritable(image);
   if (value === undefined) delete put.properties[args[1] ?? ''];
@@ -69,13 +76,13 @@ async function remove(ctx: Context, args: string[]): Promise<void> {
   for (const raw of args) {
     const r = await ctx.resolve(raw);
     if (r.name === '') throw new Error('Image identifier missing');
-    const op = await r.client.images.delete(await dereferenceAlias(r.client, '', r.name));
+    const op = await r.client.images.delete(await dereference(lxdImageServer(r.client), '', r.name));
     await op.wait();
   }
 }
 
 async function editImage(ctx: Context, args: string[]): Promise<void> {
-  const t = await target(ctx, args[0] ?? '', {}, true);
+  const t = await target(ctx, args[0] ?? '', true);
   await edit(ctx, {
     shape: imagePut,
     help: editHelp,
@@ -108,20 +115,17 @@ export function registerImage(program: Command, app: App): void {
   registerImageTransfer(image, app);
   app
     .leaf(image, 'info', { usage: one, summary: 'Show useful information about images', min: 1, max: 1 }, async (ctx, args, opts) => {
-      const t = await target(ctx, args[0] ?? '', opts, false, true);
-      ctx.print(imageInfoText((await t.client.images.get(t.fingerprint)).image));
+      ctx.print(imageInfoText(await readImage(ctx, args[0] ?? '', opts)));
     })
     .option('--vm', 'Query virtual machine images');
   registerImageList(image, app);
   app
     .leaf(image, 'show', { usage: one, summary: 'Show image properties', min: 1, max: 1 }, async (ctx, args, opts) => {
-      const t = await target(ctx, args[0] ?? '', opts, false, true);
-      ctx.print(toYaml(imagePut, imageWritable((await t.client.images.get(t.fingerprint)).image)));
+      ctx.print(toYaml(imagePut, imageWritable(await readImage(ctx, args[0] ?? '', opts))));
     })
     .option('--vm', 'Query virtual machine images');
   app.leaf(image, 'get-property', { usage: `${one} <key>`, summary: 'Get image properties', min: 2, max: 2 }, async (ctx, args) => {
-    const t = await target(ctx, args[0] ?? '', {}, false, true);
-    const props = (await t.client.images.get(t.fingerprint)).image.properties ?? {};
+    const props = (await readImage(ctx, args[0] ?? '')).properties ?? {};
     if (!((args[1] ?? '') in props)) throw new Error('Property not found');
     ctx.println(props[args[1] ?? '']);
   });

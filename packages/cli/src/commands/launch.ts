@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Devices, Image, ImageAliasesEntry, InstancePut, InstancesPost, Operation } from '@lodge/api';
 import { ApiError } from '@lodge/api';
+import { tryAddresses, type RemoteOperation } from '@lodge/client';
 import type { App } from '../app.js';
 import { collect } from '../args.js';
 import type { Context, Resource } from '../context.js';
@@ -10,8 +11,8 @@ import { instancePut } from '../format/shapes.js';
 import { Progress } from '../progress.js';
 import { attachConsole } from './console.js';
 import { waitWithProgress } from './instance-common.js';
-import { imageServer, sameServer, sourceInfo, tryAddresses } from './image-copy.js';
 import { instanceSource } from '../requests.js';
+import { imageServer, sameServer } from '../image-server.js';
 import { launchNic } from './network-api.js';
 
 /** parseDeviceOverrides: `-d root,size=10GB` → { root: { size: '10GB' } }. */
@@ -95,35 +96,35 @@ async function guessImage(ctx: Context, r: Resource, iremote: string, image: str
  * protocol, pinned certificate and addresses in turn; an alias for public images, else the fingerprint and a secret).
  */
 async function createFromRemoteImage(ctx: Context, r: Resource, iremote: string, image: string, body: InstancesPost, vm: boolean, progress: Progress): Promise<Operation> {
-  const source = await imageServer(ctx, iremote);
+  const source = await imageServer(ctx, iremote, true);
   let alias = '';
   let img: Partial<Image> & { fingerprint: string };
-  if (source.kind === 'simplestreams') {
+  if (source.protocol === 'simplestreams') {
     img = { fingerprint: image, public: true };
     alias = image;
   } else {
     let target = image;
     try {
-      target = (await source.client.images.alias(image)).target;
+      target = (await source.alias('', image)).target;
       alias = image;
     } catch {
       /* not an alias */
     }
-    img = (await source.client.images.get(target)).image;
+    img = await source.image(target);
     if (img.type !== 'virtual-machine' && vm) throw new Error('Asked for a VM but image is of type container');
     body.type = img.type === 'virtual-machine' ? 'virtual-machine' : 'container';
   }
+  const follow = (op: RemoteOperation): void => op.onUpdate((o) => progress.updateOp(o));
   if (await sameServer(r.client, source)) {
     body.source = { type: 'image', certificate: '', fingerprint: img.fingerprint, allow_inconsistent: false };
     const op = await r.client.instances.create(body);
-    op.onUpdate((o) => progress.updateOp(o));
+    follow(op);
     return op.wait();
   }
-  const info = await sourceInfo(source);
+  const info = await source.connectionInfo();
   const usesAlias = alias !== '' && img.public === true;
-  let secret = '';
-  if (!img.public && source.kind === 'lxd') secret = await source.client.images.secret(img.fingerprint);
-  const attempt = async (server: string): Promise<Operation> => {
+  const secret = img.public ? '' : await source.secret(img.fingerprint);
+  const start = (server: string): Promise<RemoteOperation> => {
     const src = instanceSource({
       type: 'image',
       certificate: info.certificate,
@@ -135,11 +136,9 @@ async function createFromRemoteImage(ctx: Context, r: Resource, iremote: string,
       mode: 'pull',
       allow_inconsistent: false,
     });
-    const op = await r.client.instances.create({ ...body, source: src });
-    op.onUpdate((o) => progress.updateOp(o));
-    return op.wait();
+    return r.client.instances.create({ ...body, source: src });
   };
-  return tryAddresses(info.addresses, attempt, 'Failed instance creation');
+  return tryAddresses(info.addresses, start, { msg: 'Failed instance creation', follow, whenNone: "The source server isn't listening on the network" });
 }
 
 /** Creates the instance; returns where it lives and its name (given by the server when none was typed). */

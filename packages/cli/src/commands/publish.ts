@@ -5,6 +5,7 @@ import type { ImageAlias } from '@lodge/api';
 import type { App } from '../app.js';
 import { collect } from '../args.js';
 import type { Context } from '../context.js';
+import { lxdImageServer } from '../image-server.js';
 import { Progress } from '../progress.js';
 import { imagesPost } from '../requests.js';
 import { copyImage } from './image-copy.js';
@@ -98,7 +99,7 @@ async function publish(ctx: Context, args: string[], opts: Record<string, unknow
       // Published on the instance's server, copied to the image remote, then removed from the first.
       try {
         const { image } = await s.images.get(fingerprint);
-        await copyImage(d, { kind: 'lxd', client: s }, image, { public: opts.public === true }, new Progress(ctx.io.stdout, '%s', true));
+        await copyImage(d, lxdImageServer(s), image, { public: opts.public === true }, new Progress(ctx.io.stdout, '%s', true));
       } finally {
         await s.images
           .delete(fingerprint)

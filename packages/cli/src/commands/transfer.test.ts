@@ -2,10 +2,10 @@
 // parses and prints.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { attemptsError } from '@lodge/client';
 import { imagesPost, instanceSource, instancesPost } from '../requests.js';
 import { backupNameOf } from './backup.js';
 import { applyOverrides, configOverrides, keptWhenCopying } from './copy.js';
-import { attemptsError } from './image-copy.js';
 import { parseRfc3339 } from './publish.js';
 import { parseVolume, volumeRowOrder } from './storage.js';
 import { certDate } from './trust.js';
