@@ -72,7 +72,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
   const state = await runtimeState(ctx, view);
   if (state.status === 'Stopped') throw ApiError.badRequest('The instance is already stopped');
   if (state.status === 'Frozen' && !opts.force) throw ApiError.badRequest('The instance is frozen; unfreeze it or stop it with --force');
-  if (state.status === 'Frozen') await ctx.lxc.unfreeze(view.names.lxc).catch(() => undefined);
+  if (state.status === 'Frozen') await ctx.lxc.unfreeze(view.names).catch(() => undefined);
   await ctx.lxc.stop(view.names.lxc, { force: opts.force, timeoutS: opts.timeout });
   if ((await runtimeState(ctx, view)).status !== 'Stopped') throw ApiError.internal('The instance did not stop');
   ctx.events.lifecycle(project, opts.force ? 'instance-stopped' : 'instance-shutdown', `/1.0/instances/${seg(name)}`, lc);
@@ -97,11 +97,11 @@ export async function freezeInstance(ctx: InstanceContext, project: string, name
   if (freeze) {
     if (state.status === 'Stopped') throw ApiError.badRequest('The instance is not running');
     if (state.status === 'Frozen') throw ApiError.badRequest('The instance is already frozen');
-    await ctx.lxc.freeze(view.names.lxc);
+    await ctx.lxc.freeze(view.names);
     ctx.events.lifecycle(project, 'instance-paused', `/1.0/instances/${seg(name)}`, lc);
   } else {
     if (state.status !== 'Frozen') throw ApiError.badRequest('The instance is not frozen');
-    await ctx.lxc.unfreeze(view.names.lxc);
+    await ctx.lxc.unfreeze(view.names);
     ctx.events.lifecycle(project, 'instance-resumed', `/1.0/instances/${seg(name)}`, lc);
   }
 }

@@ -101,11 +101,11 @@ export async function createSnapshot(ctx: InstanceContext, project: string, name
 export async function withFrozen<T>(ctx: InstanceContext, view: InstanceView, fn: () => Promise<T>): Promise<T> {
   const state = await runtimeState(ctx, view);
   if (state.status !== 'Running') return fn();
-  await ctx.lxc.freeze(view.names.lxc);
+  await ctx.lxc.freeze(view.names);
   try {
     return await fn();
   } finally {
-    await ctx.lxc.unfreeze(view.names.lxc);
+    await ctx.lxc.unfreeze(view.names);
   }
 }
 

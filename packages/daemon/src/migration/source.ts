@@ -48,15 +48,15 @@ async function finalPass(ctx: InstanceContext, plan: SendPlan, main: string, fs:
   const lxcName = plan.view.names.lxc;
   const send = (): Promise<void> => rsyncSend(ctx.runner, { path: main, channel: fs, features: plan.features, progress: plan.progress });
   if (plan.stop) {
-    if (plan.status === 'Frozen') await ctx.lxc.unfreeze(lxcName);
+    if (plan.status === 'Frozen') await ctx.lxc.unfreeze(plan.view.names);
     await ctx.lxc.stop(lxcName, { force: false, timeoutS: 30 });
     return send();
   }
-  if (plan.status !== 'Frozen') await ctx.lxc.freeze(lxcName);
+  if (plan.status !== 'Frozen') await ctx.lxc.freeze(plan.view.names);
   try {
     await send();
   } finally {
-    if (plan.status !== 'Frozen') await ctx.lxc.unfreeze(lxcName).catch((e: Error) => ctx.log.warn('Failed to unfreeze the migration source', { instance: lxcName, err: e.message }));
+    if (plan.status !== 'Frozen') await ctx.lxc.unfreeze(plan.view.names).catch((e: Error) => ctx.log.warn('Failed to unfreeze the migration source', { instance: lxcName, err: e.message }));
   }
 }
 

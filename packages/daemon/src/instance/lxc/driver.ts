@@ -5,6 +5,14 @@ import { cgroupPids, processInCgroup, readCgroup, readCgroupNumber, readKernelFi
 import type { Runner } from '../../sys/runner.js';
 import type { CgroupSetting } from './limits.js';
 
+/** The LXC name and payload cgroup of a container (see naming.ts). */
+export interface CgroupNames {
+  lxc: string;
+  cgroupPayload: string;
+}
+
+const freezeTimeoutMs = 10_000;
+
 export type RuntimeStatus = 'Running' | 'Stopped' | 'Frozen';
 
 export interface RuntimeState {
@@ -83,12 +91,24 @@ export class LxcDriver {
     await this.runner.run('lxc-stop', ['-P', this.lxcpath, '-n', lxcName, '-r']);
   }
 
-  async freeze(lxcName: string): Promise<void> {
-    await this.runner.run('lxc-freeze', ['-P', this.lxcpath, '-n', lxcName]);
+  /**
+   * Freezes through the container's freezer cgroup, as lxc-freeze does, without spawning it and going through
+   * LXC's command socket (two processes per frozen copy or snapshot). FREEZING turns FROZEN once every task stops.
+   */
+  async freeze(names: CgroupNames): Promise<void> {
+    if (!(await writeCgroup(names.cgroupPayload, 'freezer.state', 'FROZEN'))) throw new Error(`The container "${names.lxc}" is not running`);
+    const deadline = Date.now() + freezeTimeoutMs;
+    for (let delay = 1; (await readCgroup(names.cgroupPayload, 'freezer.state')) !== 'FROZEN'; delay = Math.min(delay * 2, 50)) {
+      if (Date.now() > deadline) {
+        await writeCgroup(names.cgroupPayload, 'freezer.state', 'THAWED');
+        throw new Error(`Failed to freeze "${names.lxc}": its processes did not stop within ${freezeTimeoutMs / 1000} s`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
-  async unfreeze(lxcName: string): Promise<void> {
-    await this.runner.run('lxc-unfreeze', ['-P', this.lxcpath, '-n', lxcName]);
+  async unfreeze(names: CgroupNames): Promise<void> {
+    if (!(await writeCgroup(names.cgroupPayload, 'freezer.state', 'THAWED'))) throw new Error(`The container "${names.lxc}" is not running`);
   }
 
   /** Running/Frozen/Stopped from the cgroup and the recorded init pid: no process is spawned. */
