@@ -87,19 +87,12 @@ export interface BackupRecord {
   compression: string;
 }
 
+/** The part of an instance a snapshot keeps. */
+type SnapshotOf = Pick<InstanceRecord, 'name' | 'architecture' | 'description' | 'config' | 'devices' | 'profiles' | 'ephemeral' | 'stateful' | 'created_at' | 'last_used_at'>;
+
 /** A snapshot: the instance's config as it was, and when it goes away. */
-export interface SnapshotRecord {
-  name: string;
-  architecture: string;
-  description: string;
-  config: Record<string, string>;
-  devices: Devices;
-  profiles: string[];
-  ephemeral: boolean;
-  stateful: boolean;
-  created_at: string;
+export interface SnapshotRecord extends SnapshotOf {
   expires_at: string;
-  last_used_at: string;
   /** Bytes used by the snapshot volume when it was taken (it never changes). */
   size: number;
 }
