@@ -26,4 +26,7 @@ test('Debian with systemd boots to running', { timeout: 20 * 60_000 }, async (t)
   assert.match((await d.lxc(['exec', 'deb1', '--', 'cat', '/proc/1/comm'])).stdout, /systemd/);
   await d.lxc(['stop', 'deb1'], { timeoutMs: 120_000 });
   assert.equal((await d.client.get<{ status: string }>('/1.0/instances/deb1')).status, 'Stopped');
+  // Regression: the halt signal was forced to SIGPWR, which systemd ignores, so every clean stop waited out its
+  // timeout and killed the container. systemd halting on its own says so on the console.
+  assert.match((await d.lxc(['console', 'deb1', '--show-log'])).stdout, /Halting system/);
 });

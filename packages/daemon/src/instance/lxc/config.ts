@@ -7,6 +7,8 @@ export interface ContainerSpec {
   lxcName: string;
   hostname: string;
   rootfs: string;
+  /** The rootfs is mounted idmapped for the container already (a layered volume): LXC must not idmap it. */
+  rootfsIdmapped?: boolean;
   privileged: boolean;
   idmap: IdmapEntry[];
   nesting: boolean;
@@ -67,7 +69,7 @@ function securityLines(s: ContainerSpec): string[] {
   const out: string[] = [];
   out.push(line('lxc.cap.drop', s.privileged ? 'sys_time sys_module sys_rawio mac_admin mac_override' : 'sys_time sys_module sys_rawio'));
   if (!s.privileged) {
-    out.push(line('lxc.rootfs.options', 'idmap=container'));
+    if (!s.rootfsIdmapped) out.push(line('lxc.rootfs.options', 'idmap=container'));
     for (const l of lxcIdmapLines(s.idmap)) out.push(line('lxc.idmap', l));
   }
   out.push(line('lxc.mount.auto', s.privileged ? 'proc:mixed sys:mixed cgroup:mixed' : 'proc:rw sys:rw cgroup:mixed'));
@@ -94,7 +96,6 @@ function baseLines(s: ContainerSpec): string[] {
     line('lxc.autodev', '1'),
     line('lxc.pty.max', '1024'),
     line('lxc.tty.max', '0'),
-    line('lxc.signal.halt', 'SIGPWR'),
     line('lxc.apparmor.profile', 'unconfined'),
     line('lxc.cgroup.dir.container', s.cgroupPayload),
     line('lxc.cgroup.dir.monitor', s.cgroupMonitor),

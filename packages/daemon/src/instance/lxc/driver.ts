@@ -77,7 +77,10 @@ export class LxcDriver {
     return pid;
   }
 
-  /** Clean stop within timeoutS seconds (SIGPWR to init), then killed; or killed at once. */
+  /**
+   * Clean stop within timeoutS seconds, then killed; or killed at once. LXC picks the halt signal: SIGRTMIN+3 for an
+   * init that blocks it (systemd, which ignores SIGPWR), SIGPWR otherwise.
+   */
   async stop(lxcName: string, opts: { force: boolean; timeoutS: number }): Promise<void> {
     const args = ['-P', this.lxcpath, '-n', lxcName];
     if (opts.force) args.push('-k');
