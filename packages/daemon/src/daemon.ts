@@ -179,6 +179,7 @@ export class Daemon {
     await projects.ensureDefault();
     const pool = await pools.ensureDefault();
     await profiles.ensureDefault(pool);
+    await pools.restoreMounts();
     await this.startNetworks(networks, store, runner);
     await this.cleanTemporaryUploads(paths);
     void pools.sweepDiscarded().catch((e: Error) => log.warn('Freeing discarded volumes failed', { err: e.message }));

@@ -1,7 +1,7 @@
 // A real lodged in a temporary directory for one test, driven by lodge, lxc or the client library.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -108,6 +108,17 @@ export async function stopContainers(dir: string, wrap: string[] = []): Promise<
   await Promise.all(names.map((n) => run(cmd!, [...prefix, '-P', lxcpath, '-n', n, '-k'], { allowFail: true })));
 }
 
+/** Layered instance volumes stay mounted after the daemon stops (as LXD's pools do): unmounted before removal. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const targets = mountinfo
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((t) => t.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const t of targets) await run('umount', ['-l', t], { allowFail: true });
+}
+
 /** Starts lodged in a fresh temp dir; stops it and its containers and removes the dir when the test ends. */
 export async function startDaemon(t: TestContext, opts: DaemonOptions = {}): Promise<TestDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'lodge-test-'));
@@ -116,6 +127,7 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions = {}): Pro
     d.client.close();
     await d.stop();
     await stopContainers(dir, opts.wrap);
+    await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
   });
   await d.start();

@@ -21,6 +21,7 @@ int cmd_netinfo(int argc, char **argv);
 int cmd_cgroup_set(int argc, char **argv);
 int cmd_netcat(int argc, char **argv);
 int cmd_shift(int argc, char **argv);
+int cmd_overlay(int argc, char **argv);
 
 /* attach --pty (pty.c). pty_open: a pty from the devpts instance whose root devpts is (-1: the
  * host's /dev/ptmx), the slave owned by uid:gid with mode 0600, hupcl clocal, rows x cols; returns

@@ -3,7 +3,8 @@
  * `mount`/`umount` hot-plug host paths into a running container; `cgroup-set` changes a
  * running container's cgroup (device rules); `netinfo` reads containers' interfaces; `notify`
  * is the LXC hook that tells the daemon over its unix socket; `netcat` is rsync's remote shell
- * for migration; `shift` maps the owners of a received container tree in place. */
+ * for migration; `shift` maps the owners of a received container tree in place; `overlay`
+ * mounts a layered instance volume (its layers idmapped for the container, or not). */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 	      "  lodge-helper notify --socket PATH --url /PATH [--method M] [--timeout-ms N]\n"
 	      "                      [--env-query VAR=param]...\n"
 	      "  lodge-helper netcat SOCKET\n"
-	      "  lodge-helper shift --root DIR [--reverse] --map u|g|b:HOSTID:NSID:RANGE...\n",
+	      "  lodge-helper shift --root DIR [--reverse] --map u|g|b:HOSTID:NSID:RANGE...\n"
+	      "  lodge-helper overlay --target DIR --lower DIR [--lower DIR]... [--rw DIR] [--source NAME]\n"
+	      "                       [--map u|g|b:HOSTID:NSID:RANGE]... [--readonly]\n",
 	      f);
 }
 
@@ -36,7 +39,7 @@ static const struct {
 } commands[] = {
 	{ "attach", cmd_attach },   { "file", cmd_file },	    { "mount", cmd_mount },	    { "umount", cmd_umount },
 	{ "notify", cmd_notify },   { "netinfo", cmd_netinfo }, { "cgroup-set", cmd_cgroup_set },
-	{ "netcat", cmd_netcat },   { "shift", cmd_shift },
+	{ "netcat", cmd_netcat },   { "shift", cmd_shift },	    { "overlay", cmd_overlay },
 };
 
 int main(int argc, char **argv)

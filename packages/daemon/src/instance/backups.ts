@@ -68,8 +68,8 @@ function compressedTo(ctx: InstanceContext, input: Readable, algorithm: string, 
 }
 
 /**
- * Packs the tarball. Volumes are bind-mounted into a staging tree inside a private mount namespace
- * (gone when tar exits), so member names come out as backup/container/... without renaming rules.
+ * Packs the tarball. Volumes are bind-mounted (with what is mounted in them: a layered rootfs) into a staging
+ * tree inside a private mount namespace (gone when tar exits), so member names come out as backup/container/... without renaming rules.
  */
 async function writeTarball(ctx: InstanceContext, opts: { volume: string; snapshots: [string, string][]; index: string; algorithm: string; out: string }): Promise<void> {
   const stage = await mkdtemp(join(ctx.paths.tmp, 'backup-'));
@@ -78,8 +78,8 @@ async function writeTarball(ctx: InstanceContext, opts: { volume: string; snapsh
     await writeFile(join(stage, 'backup', 'index.yaml'), opts.index);
     const members = ['backup/index.yaml', ...(opts.snapshots.length > 0 ? ['backup/snapshots'] : []), 'backup/container'];
     const script =
-      'set -e; s=$1; c=$2; m=$3; shift 3; mkdir -p "$s/backup/container"; mount --bind "$c" "$s/backup/container"; ' +
-      'while [ $# -gt 0 ]; do mkdir -p "$s/backup/snapshots/$1"; mount --bind "$2" "$s/backup/snapshots/$1"; shift 2; done; ' +
+      'set -e; s=$1; c=$2; m=$3; shift 3; mkdir -p "$s/backup/container"; mount --rbind "$c" "$s/backup/container"; ' +
+      'while [ $# -gt 0 ]; do mkdir -p "$s/backup/snapshots/$1"; mount --rbind "$2" "$s/backup/snapshots/$1"; shift 2; done; ' +
       'exec tar -C "$s" --numeric-owner --xattrs --xattrs-include="*" -cf - $m';
     const tar = ctx.runner.spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', stage, opts.volume, members.join(' '), ...opts.snapshots.flat()], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,7 +115,13 @@ export async function createBackup(ctx: InstanceContext, project: string, name: 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const out = join(dir, `.${backup}.partial`);
   try {
-    await writeTarball(ctx, { volume, snapshots: snapPaths, index, algorithm, out });
+    // A running instance's volume is read through a view of its own (a layered rootfs is shown shifted to the container).
+    const source = await ctx.pools.openReadView(view.rec.pool, 'containers', view.names.volume);
+    try {
+      await writeTarball(ctx, { volume: source.path, snapshots: snapPaths, index, algorithm, out });
+    } finally {
+      await source.close();
+    }
     await rename(out, join(dir, backup));
   } catch (e) {
     await rm(out, { force: true });

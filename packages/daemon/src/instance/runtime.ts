@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { ApiError, formatTime } from '@lodge/api';
 import { isTrue } from '../config/validators.js';
 import type { LifecycleOptions } from '../events/hub.js';
+import { removeCgroup } from '../sys/cgroup.js';
 import type { IdmapEntry } from '../sys/idmap.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { chooseIdmap } from './idmap.js';
-import { renderLxcConfig } from './lxc/config.js';
+import { renderLxcConfig, type ContainerSpec } from './lxc/config.js';
 import type { RuntimeState } from './lxc/driver.js';
 import { nicsStopped, prepareNics } from './nic.js';
 import { buildSpec } from './spec.js';
@@ -40,17 +41,19 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   const volume = await ctx.pools.mountPath(view.rec.pool, 'containers', view.names.volume);
   const rootfs = `${volume}/rootfs`;
   const trigger = view.rec.config['volatile.apply_template'];
+  // The daemon's view of the rootfs (a layered volume may still show a previous run's container view).
+  await ctx.pools.afterStop(view.rec.pool, view.names.volume);
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
-  const nics = await prepareNics(ctx, view);
-  spec.nics = nics.sections;
-  await mkdir(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, mode: 0o700 });
-  const rendered = renderLxcConfig(spec);
-  await ctx.lxc.writeConfig(view.names.lxc, rendered);
-  // LXD serves the config a container was started with as /logs/lxc.conf.
-  await writeFile(join(ctx.paths.instanceLogs(view.names.lxc), 'lxc.conf'), rendered, { mode: 0o600 });
-  await ctx.lxc.start(view.names.lxc, spec.logFile);
-  await nics.started().catch((e: Error) => ctx.log.warn('Failed to apply nic limits', { instance: name, err: e.message }));
+  spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
+  try {
+    await launch(ctx, view, spec);
+  } catch (e) {
+    await ctx.pools.afterStop(view.rec.pool, view.names.volume).catch(() => undefined);
+    // A failed start leaves LXC's monitor cgroup behind, and LXC refuses the next start while it exists.
+    if ((await runtimeState(ctx, view)).status === 'Stopped') for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) await removeCgroup(cg);
+    throw e;
+  }
   await setVolatile(ctx, view, {
     'volatile.apply_template': undefined,
     'volatile.idmap.base': String(idmap.base),
@@ -59,6 +62,19 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
     'volatile.last_state.power': 'RUNNING',
   });
   ctx.events.lifecycle(project, 'instance-started', `/1.0/instances/${seg(name)}`, lc);
+}
+
+/** Network devices, the LXC config, lxc-start. */
+async function launch(ctx: InstanceContext, view: InstanceView, spec: ContainerSpec): Promise<void> {
+  const nics = await prepareNics(ctx, view);
+  spec.nics = nics.sections;
+  await mkdir(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, mode: 0o700 });
+  const rendered = renderLxcConfig(spec);
+  await ctx.lxc.writeConfig(view.names.lxc, rendered);
+  // LXD serves the config a container was started with as /logs/lxc.conf.
+  await writeFile(join(ctx.paths.instanceLogs(view.names.lxc), 'lxc.conf'), rendered, { mode: 0o600 });
+  await ctx.lxc.start(view.names.lxc, spec.logFile);
+  await nics.started().catch((e: Error) => ctx.log.warn('Failed to apply nic limits', { instance: view.rec.name, err: e.message }));
 }
 
 export interface StopOptions {
@@ -82,6 +98,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
 /** Bookkeeping once a container is down, whoever stopped it: power state, ephemeral removal. */
 export async function afterStop(ctx: InstanceContext, view: InstanceView, target: 'stop' | 'reboot'): Promise<'deleted' | 'kept'> {
   if (target === 'reboot') return 'kept';
+  await ctx.pools.afterStop(view.rec.pool, view.names.volume);
   await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED', ...(await nicsStopped(ctx, view)) });
   if (view.rec.ephemeral) {
     const { deleteInstanceNow } = await import('./delete.js');

@@ -44,9 +44,8 @@ interface SendPlan {
  * container for it so the copy is consistent, and the pause lasts only as long as the delta takes. When the
  * instance moves on to run on the target, it is shut down cleanly instead.
  */
-async function finalPass(ctx: InstanceContext, plan: SendPlan, main: string, fs: Channel): Promise<void> {
+async function finalPass(ctx: InstanceContext, plan: SendPlan, send: () => Promise<void>): Promise<void> {
   const lxcName = plan.view.names.lxc;
-  const send = (): Promise<void> => rsyncSend(ctx.runner, { path: main, channel: fs, features: plan.features, progress: plan.progress });
   if (plan.stop) {
     if (plan.status === 'Frozen') await ctx.lxc.unfreeze(plan.view.names);
     await ctx.lxc.stop(lxcName, { force: false, timeoutS: 30 });
@@ -104,12 +103,19 @@ export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { 
       const path = await ctx.pools.mountPath(view.rec.pool, 'containers-snapshots', snapshotVolume(req.project, req.name, s.name));
       await rsyncSend(ctx.runner, { path, channel: ch.fs, features: plan.features, progress: plan.progress });
     }
-    const main =
-      req.snapshot === undefined
-        ? await ctx.pools.mountPath(view.rec.pool, 'containers', view.names.volume)
-        : await ctx.pools.mountPath(view.rec.pool, 'containers-snapshots', snapshotVolume(req.project, req.name, req.snapshot));
-    await rsyncSend(ctx.runner, { path: main, channel: ch.fs, features: plan.features, progress: plan.progress, tolerateVanished: running });
-    if (running) await finalPass(ctx, plan, main, ch.fs);
+    const [kind, volume] = req.snapshot === undefined ? (['containers', view.names.volume] as const) : (['containers-snapshots', snapshotVolume(req.project, req.name, req.snapshot)] as const);
+    // Each pass reads a view opened for it: a running layered rootfs is shown shifted to its container, and a
+    // fresh view sees what the container wrote since the last one.
+    const sendMain = async (tolerateVanished: boolean): Promise<void> => {
+      const main = await ctx.pools.openReadView(view.rec.pool, kind, volume);
+      try {
+        await rsyncSend(ctx.runner, { path: main.path, channel: ch.fs, features: plan.features, progress: plan.progress, tolerateVanished });
+      } finally {
+        await main.close();
+      }
+    };
+    await sendMain(running);
+    if (running) await finalPass(ctx, plan, () => sendMain(false));
     const verdict = decodeControl(await ch.control.message());
     if (!verdict.success) throw new Error(verdict.message || 'The target reported a failed migration');
   } catch (e) {

@@ -1,4 +1,6 @@
 // StorageDriver: what a pool backend does; the pool service decides when, records and announces.
+import type { IdmapEntry } from '../sys/idmap.js';
+
 export interface DriverInfo {
   name: string;
   version: string;
@@ -31,6 +33,12 @@ export interface ImageFiles {
   rootfsIsSquashfs?: boolean;
 }
 
+/** A volume directory to read from (archive, send), unshifted, and how to let it go. */
+export interface ReadView {
+  path: string;
+  close(): Promise<void>;
+}
+
 export interface StorageDriver {
   info(): DriverInfo;
   /** Validated config in, final config out (e.g. the resolved source path). */
@@ -53,4 +61,15 @@ export interface StorageDriver {
   renameVolume(vol: Volume, newName: string): Promise<void>;
   /** Bytes used by the volume, or undefined when the driver cannot tell cheaply. */
   usage(vol: Volume): Promise<number | undefined>;
+  /**
+   * Makes an instance volume ready for its container to start with this id map (empty: privileged).
+   * True when its rootfs is then already idmapped for the container (LXC must not idmap it again).
+   */
+  prepareStart(vol: Volume, maps: readonly IdmapEntry[]): Promise<boolean>;
+  /** Gives the daemon back its view of an instance volume after its container stopped. */
+  afterStop(vol: Volume): Promise<void>;
+  /** The volume's directory as the daemon reads it, also while its container runs. */
+  openReadView(vol: Volume): Promise<ReadView>;
+  /** Brings back what the pool needs mounted (after a host reboot), leaving running containers alone. */
+  restoreMounts(config: Record<string, string>, name: string): Promise<void>;
 }

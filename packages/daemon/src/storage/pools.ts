@@ -6,7 +6,8 @@ import { globalScope, type Store, type Tx } from '../db/store.js';
 import type { EventHub } from '../events/hub.js';
 import { etagOf } from '../util/etag.js';
 import { apiUrl, seg } from '../util/url.js';
-import type { ImageFiles, StorageDriver, Volume, VolumeKind } from './driver.js';
+import type { IdmapEntry } from '../sys/idmap.js';
+import type { ImageFiles, ReadView, StorageDriver, Volume, VolumeKind } from './driver.js';
 import { KeyedLock } from '../util/lock.js';
 
 export type PoolUsage = (tx: Tx, pool: string) => Promise<string[]>;
@@ -128,6 +129,28 @@ export class PoolService {
   /** Start-up: frees volumes whose background removal a stop or crash interrupted. */
   async sweepDiscarded(): Promise<void> {
     for (const p of await this.store.read((tx) => tx.pools.list(globalScope))) await this.driver(p.driver).sweepDiscarded(p.config, p.name);
+  }
+
+  /** See StorageDriver.prepareStart: true when the instance's rootfs comes already idmapped. */
+  async prepareStart(pool: string, name: string, maps: readonly IdmapEntry[]): Promise<boolean> {
+    const { vol, driver } = await this.volume(pool, 'containers', name);
+    return driver.prepareStart(vol, maps);
+  }
+
+  async afterStop(pool: string, name: string): Promise<void> {
+    const { vol, driver } = await this.volume(pool, 'containers', name);
+    await driver.afterStop(vol);
+  }
+
+  /** The volume directory to archive or send; close() it when done. */
+  async openReadView(pool: string, kind: VolumeKind, name: string): Promise<ReadView> {
+    const { vol, driver } = await this.volume(pool, kind, name);
+    return driver.openReadView(vol);
+  }
+
+  /** Start-up: what the pools need mounted comes back after a host reboot. */
+  async restoreMounts(): Promise<void> {
+    for (const p of await this.store.read((tx) => tx.pools.list(globalScope))) await this.driver(p.driver).restoreMounts(p.config, p.name);
   }
 
   async renameVolume(pool: string, kind: VolumeKind, from: string, to: string): Promise<void> {

@@ -71,3 +71,14 @@ export async function onlineCpus(): Promise<number> {
   }
   return n;
 }
+
+/** Removes an empty cgroup (and its empty children) from every hierarchy; busy or missing ones are left alone. */
+export async function removeCgroup(dir: string): Promise<void> {
+  const { readdir, rmdir } = await import('node:fs/promises');
+  const prune = async (path: string): Promise<void> => {
+    const subdirs = (await readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
+    for (const d of subdirs) await prune(join(path, d.name));
+    await rmdir(path).catch(() => undefined);
+  };
+  for (const h of await readdir(root).catch(() => [] as string[])) await prune(join(root, h, dir));
+}

@@ -692,6 +692,12 @@ export function shiftArgs(root: string, maps: readonly IdmapEntry[], opts: Shift
   if (maps.length === 0) throw new RangeError('no id map');
   const args = ['shift', '--root', root];
   if (opts.reverse) args.push('--reverse');
+  return [...args, ...mapFlags(maps)];
+}
+
+/** One `--map u|g|b:HOSTID:NSID:RANGE` per entry (`b` for an entry that maps both uids and gids), checked. */
+export function mapFlags(maps: readonly IdmapEntry[]): string[] {
+  const args: string[] = [];
   for (const e of maps) {
     const int = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
     if (!int(e.Hostid) || !int(e.Nsid) || !int(e.Maprange) || e.Maprange < 1 || e.Hostid + e.Maprange - 1 > MAX_ID || e.Nsid + e.Maprange - 1 > MAX_ID) {

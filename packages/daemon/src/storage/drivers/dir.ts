@@ -3,18 +3,30 @@ import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempName } from '../../sys/fs.js';
 import type { Runner } from '../../sys/runner.js';
-import type { DriverInfo, ImageFiles, PoolSpace, StorageDriver, Volume } from '../driver.js';
+import type { IdmapEntry } from '../../sys/idmap.js';
+import type { DriverInfo, ImageFiles, PoolSpace, ReadView, StorageDriver, Volume } from '../driver.js';
+import { Layers } from './layers.js';
 
 export const poolSubdirs = ['containers', 'containers-snapshots', 'images', 'custom', 'custom-snapshots'];
+/** Made on demand: layers of layered volumes, and images kept while layered volumes still stand on them. */
+const layerSubdirs = ['layers', 'images-retired'];
 
 /** GNU tar keeps what rootfs need: numeric owners, xattrs (file capabilities), devices, hard links. */
 const tarExtract = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--same-permissions', '--same-owner', '--no-overwrite-dir', '--delay-directory-restore'];
 
 export class DirDriver implements StorageDriver {
+  private readonly layers: Layers;
+
   constructor(
     private readonly poolsDir: string,
     private readonly runner: Runner,
-  ) {}
+  ) {
+    this.layers = new Layers(
+      runner,
+      (v) => this.source(v.poolConfig, v.pool),
+      (v) => this.mountPath(v),
+    );
+  }
 
   info(): DriverInfo {
     return { name: 'dir', version: '1', remote: false, cheapCopies: false };
@@ -33,7 +45,7 @@ export class DirDriver implements StorageDriver {
 
   async deletePool(name: string, config: Record<string, string>): Promise<void> {
     const source = this.source(config, name);
-    for (const sub of poolSubdirs) await rm(join(source, sub), { recursive: true, force: true });
+    for (const sub of [...poolSubdirs, ...layerSubdirs]) await rm(join(source, sub), { recursive: true, force: true });
     if (source.startsWith(this.poolsDir)) await rm(source, { recursive: true, force: true });
   }
 
@@ -77,6 +89,8 @@ export class DirDriver implements StorageDriver {
   }
 
   async copyVolume(src: Volume, dst: Volume): Promise<void> {
+    if (await this.layers.isLayered(src)) return this.layers.copy(src, dst);
+    if (src.kind === 'images' && dst.kind === 'containers' && (await this.layers.enabled(dst))) return this.layers.createFromImage(src, dst);
     const to = this.mountPath(dst);
     try {
       // cp -a keeps owners, modes, xattrs, devices and hard links; reflinks make it cheap where the FS has them.
@@ -94,6 +108,10 @@ export class DirDriver implements StorageDriver {
   }
 
   async deleteVolume(vol: Volume): Promise<void> {
+    if (await this.layers.isLayered(vol)) return this.layers.remove(vol);
+    if (vol.kind === 'images' && (await this.layers.retireImage(vol))) return;
+    // An instance's whole snapshot directory: its layered snapshots are unmounted before anything is removed.
+    await this.layers.removeNested(vol);
     await rm(this.mountPath(vol), { recursive: true, force: true });
   }
 
@@ -104,6 +122,10 @@ export class DirDriver implements StorageDriver {
   async discardVolume(vol: Volume): Promise<void> {
     const trash = this.trash(vol);
     await mkdir(trash, { recursive: true, mode: 0o700 });
+    if (await this.layers.isLayered(vol)) {
+      for (const d of await this.layers.discard(vol, trash)) void rm(d, { recursive: true, force: true }).catch(() => undefined);
+      return;
+    }
     const doomed = tempName(trash, `${vol.name}-`);
     // A rename is instant where removing a full rootfs takes seconds; the request need not wait for the disk.
     try {
@@ -121,12 +143,39 @@ export class DirDriver implements StorageDriver {
   }
 
   async renameVolume(vol: Volume, newName: string): Promise<void> {
+    if (await this.layers.isLayered(vol)) return this.layers.rename(vol, newName);
+    await this.layers.renameNested(vol, newName);
     await rename(this.mountPath(vol), this.mountPath({ ...vol, name: newName }));
   }
 
   async usage(vol: Volume): Promise<number | undefined> {
+    if (await this.layers.isLayered(vol)) return this.layers.usage(vol);
     const r = await this.runner.run('du', ['-s', '-B1', '-x', this.mountPath(vol)]).catch(() => undefined);
     const n = Number(r?.stdout.split(/\s/)[0]);
     return Number.isFinite(n) ? n : undefined;
+  }
+
+  async prepareStart(vol: Volume, maps: readonly IdmapEntry[]): Promise<boolean> {
+    if (!(await this.layers.isLayered(vol))) return false;
+    // A privileged container uses the daemon's view as it is: nothing to map.
+    if (maps.length === 0) {
+      await this.layers.mountDaemonView(vol);
+      return false;
+    }
+    await this.layers.mountContainerView(vol, maps);
+    return true;
+  }
+
+  async afterStop(vol: Volume): Promise<void> {
+    if (await this.layers.isLayered(vol)) await this.layers.mountDaemonView(vol);
+  }
+
+  async openReadView(vol: Volume): Promise<ReadView> {
+    if ((await this.layers.isLayered(vol)) && (await this.layers.containerViewMounted(vol))) return this.layers.openReadView(vol);
+    return { path: this.mountPath(vol), close: async () => undefined };
+  }
+
+  async restoreMounts(config: Record<string, string>, name: string): Promise<void> {
+    await this.layers.restoreViews({ pool: name, poolConfig: config });
   }
 }
