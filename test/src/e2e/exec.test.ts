@@ -170,3 +170,14 @@ test('record-output keeps stdout and stderr in log files; a stopped instance ref
   const refused = await d.lxc(['exec', 'c1', '--', 'true'], { allowFail: true });
   assert.match(refused.stderr, /not running/);
 });
+
+test('an exec whose websockets never connect fails without running its command (the helper waits, loaded, for the go)', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'c1']);
+  const res = await d.client.query<Operation>('POST', '/1.0/instances/c1/exec', { command: ['touch', '/root/ran'], 'wait-for-websocket': true, interactive: false });
+  const op = await (await d.client.track(res.metadata)).wait().catch((e: Error) => e);
+  assert.match(String(op), /Timed out waiting for websockets/);
+  const ran = await d.lxc(['exec', 'c1', '--', 'test', '-e', '/root/ran'], { allowFail: true });
+  assert.equal(ran.code, 1, 'the command did not run');
+  assert.equal((await run('pgrep', ['-f', 'lodge-helper attach.*default_c1'], { allowFail: true })).stdout, '', 'no helper left waiting');
+});

@@ -180,8 +180,8 @@ static int close_inherited(int keep)
 int cmd_attach(int argc, char **argv)
 {
 	const char *lxcpath = NULL, *name = NULL, *cwd = NULL;
-	uint64_t uid = 0, gid = 0, ctl = 0;
-	int pty = 0, ctl_fd = -1;
+	uint64_t uid = 0, gid = 0, ctl = 0, wait = 0;
+	int pty = 0, ctl_fd = -1, wait_fd = -1;
 	unsigned rows = 0, cols = 0;
 	char **env = calloc((size_t)argc + 1, sizeof(char *));
 	size_t nenv = 0;
@@ -218,6 +218,10 @@ int cmd_attach(int argc, char **argv)
 			if (parse_num(val, 10, INT32_MAX, &ctl) < 0 || ctl < 3)
 				return fail("bad --control-fd %s (want a descriptor from 3 up)", val);
 			ctl_fd = (int)ctl;
+		} else if (strcmp(opt, "--wait-fd") == 0) {
+			if (parse_num(val, 10, INT32_MAX, &wait) < 0 || wait < 3)
+				return fail("bad --wait-fd %s (want a descriptor from 3 up)", val);
+			wait_fd = (int)wait;
 		} else if (strcmp(opt, "--env") == 0) {
 			const char *eq = strchr(val, '=');
 			if (!eq || eq == val)
@@ -234,10 +238,14 @@ int cmd_attach(int argc, char **argv)
 		return fail("%s", "--control-fd needs --pty");
 	if (ctl_fd >= 0 && fcntl(ctl_fd, F_GETFD) < 0)
 		return fail("--control-fd %d: %s", ctl_fd, strerror(errno));
+	if (wait_fd >= 0 && pty)
+		return fail("%s", "--wait-fd is for commands without --pty");
+	if (wait_fd >= 0 && fcntl(wait_fd, F_GETFD) < 0)
+		return fail("--wait-fd %d: %s", wait_fd, strerror(errno));
 
 	/* Nothing but stdio may leak into the container (as lxd forkexec does). The control pipe
 	 * and the pty master are close-on-exec. */
-	if (close_inherited(ctl_fd) < 0)
+	if (close_inherited(ctl_fd >= 0 ? ctl_fd : wait_fd) < 0)
 		return fail("close_range: %s", strerror(errno));
 
 	struct lxc_container *c = helper_container_new(name, lxcpath);
@@ -255,6 +263,20 @@ int cmd_attach(int argc, char **argv)
 	if (init > 0 && !id_mapped(init, "gid_map", gid)) {
 		helper_container_put(c);
 		return fail("gid %llu is not mapped in container %s", (unsigned long long)gid, name);
+	}
+
+	/* Loaded and checked ahead of time, the command starts only when the daemon says go (one
+	 * byte); an end of file means the exec was called off before anything ran. */
+	if (wait_fd >= 0) {
+		char go;
+		ssize_t n;
+		while ((n = read(wait_fd, &go, 1)) < 0 && errno == EINTR)
+			;
+		close(wait_fd);
+		if (n != 1) {
+			helper_container_put(c);
+			return EXIT_ATTACH_FAILED;
+		}
 	}
 
 	int master = -1, slave = -1;

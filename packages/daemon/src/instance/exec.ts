@@ -78,7 +78,7 @@ export async function prepareExec(ctx: InstanceContext, view: InstanceView, req:
   };
 }
 
-function attach(s: Session, extra: Pick<AttachOptions, 'pty' | 'controlFd'> = {}): { file: string; args: string[] } {
+function attach(s: Session, extra: Pick<AttachOptions, 'pty' | 'controlFd' | 'waitFd'> = {}): { file: string; args: string[] } {
   return attachArgs({ lxcpath: s.lxcpath, name: s.view.names.lxc, command: s.req.command, uid: s.req.user, gid: s.req.group, cwd: s.req.cwd, env: s.env, ...extra });
 }
 
@@ -138,8 +138,16 @@ function websocketExec(ctx: InstanceContext, s: Session, base: Pick<OperationOpt
     },
     run: async (opctx) => {
       const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Timed out waiting for websockets to connect')), connectTimeoutMs).unref());
-      await Promise.race([connected, timer]);
-      const code = interactive ? await runInteractive(ctx, s, conns) : await runPiped(ctx, s, conns);
+      // The helper starts, loads liblxc and checks the container while the client connects; the command itself
+      // runs only once every websocket is there.
+      const gated = interactive ? undefined : spawnGated(ctx, s);
+      try {
+        await Promise.race([connected, timer]);
+      } catch (e) {
+        gated?.cancel();
+        throw e;
+      }
+      const code = gated ? await runPiped(s, conns, gated) : await runInteractive(ctx, s, conns);
       opctx.setMetadata({ return: code });
       ctx.log.debug('Exec finished', { instance: s.view.rec.name, return: code });
       return { return: code };
@@ -159,8 +167,40 @@ function handleControl(conn: WsConn | undefined, onMsg: (m: InstanceExecControl)
   conn.onClose(onClose);
 }
 
-async function runPiped(ctx: InstanceContext, s: Session, conns: Map<string, WsConn>): Promise<number> {
-  const child = spawnHelper(ctx, s, undefined);
+interface Gated {
+  child: ChildProcess;
+  exited: Promise<number>;
+  go(): void;
+  cancel(): void;
+}
+
+/** A helper waiting on descriptor 3 for the go: one byte runs the command, end of file calls it off. */
+function spawnGated(ctx: InstanceContext, s: Session): Gated {
+  const { file, args } = attach(s, { waitFd: 3 });
+  const child = ctx.runner.spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const gate = child.stdio[3] as Writable;
+  gate.on('error', () => undefined);
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (c, sig) => resolve(exitStatus(c, sig)));
+    child.on('error', (e) => {
+      ctx.log.error('Failed to run lodge-helper', { err: e.message });
+      resolve(ATTACH_FAILED);
+    });
+  });
+  return {
+    child,
+    exited,
+    go: () => gate.end('g'),
+    cancel: () => {
+      gate.destroy();
+      child.stdout?.resume();
+      child.stderr?.resume();
+    },
+  };
+}
+
+async function runPiped(s: Session, conns: Map<string, WsConn>, gated: Gated): Promise<number> {
+  const { child } = gated;
   const stdin = conns.get('0')!;
   stdin.onMessage((data, binary) => {
     if (!binary && data.length === 0) child.stdin?.end();
@@ -180,7 +220,8 @@ async function runPiped(ctx: InstanceContext, s: Session, conns: Map<string, WsC
     },
   );
   const pipes = (['1', '2'] as const).map((fd) => pump(fd === '1' ? child.stdout : child.stderr, conns.get(fd)));
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(exitStatus(c, sig))));
+  gated.go();
+  const code = await gated.exited;
   exited = true;
   await Promise.all(pipes);
   for (const c of conns.values()) c.close();

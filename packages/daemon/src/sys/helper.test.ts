@@ -78,6 +78,9 @@ test('attachArgs: refuses what the helper could misread', () => {
   assert.throws(() => attachArgs({ ...base, command: ['echo', 'a\0b'] }, env), /NUL/);
   assert.throws(() => attachArgs({ ...base, pty: { rows: 24, cols: 1e6 } }, env), /invalid cols/);
   assert.throws(() => attachArgs({ ...base, controlFd: 3 }, env), /controlFd needs pty/);
+  assert.deepEqual(attachArgs({ ...base, waitFd: 3 }, env).args.slice(-4), ['--wait-fd', '3', '--', ...base.command]);
+  assert.throws(() => attachArgs({ ...base, waitFd: 3, pty: { rows: 24, cols: 80 } }, env), /waitFd is for commands without pty/);
+  assert.throws(() => attachArgs({ ...base, waitFd: 1 }, env), /invalid waitFd/);
   assert.throws(() => attachArgs({ ...base, pty: { rows: 24, cols: 80 }, controlFd: 2 }, env), /invalid controlFd/);
 });
 

@@ -50,6 +50,11 @@ export interface AttachOptions {
   pty?: { rows: number; cols: number };
   /** With pty: the helper's descriptor (3 and up) on which it reads resizeLine() lines. */
   controlFd?: number;
+  /**
+   * Without pty: the helper's descriptor (3 and up) it waits on, loaded and checked, before it runs the
+   * command: one byte starts it, end of file calls it off (exit ATTACH_FAILED, nothing ran).
+   */
+  waitFd?: number;
 }
 
 function checkSize(what: string, v: number): void {
@@ -87,6 +92,11 @@ export function attachArgs(o: AttachOptions, env: NodeJS.ProcessEnv = process.en
     if (!o.pty) throw new RangeError('controlFd needs pty');
     if (!(Number.isInteger(o.controlFd) && o.controlFd >= 3 && o.controlFd <= 0x7fffffff)) throw new RangeError(`invalid controlFd: ${o.controlFd}`);
     args.push('--control-fd', String(o.controlFd));
+  }
+  if (o.waitFd !== undefined) {
+    if (o.pty) throw new RangeError('waitFd is for commands without pty');
+    if (!(Number.isInteger(o.waitFd) && o.waitFd >= 3 && o.waitFd <= 0x7fffffff)) throw new RangeError(`invalid waitFd: ${o.waitFd}`);
+    args.push('--wait-fd', String(o.waitFd));
   }
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (k === '' || k.includes('=')) throw new RangeError(`invalid environment variable name: ${JSON.stringify(k)}`);
