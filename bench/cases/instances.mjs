@@ -32,6 +32,7 @@ export function instanceCases({ debian }) {
     {
       name: 'exec',
       target: 1,
+      rounds: 21,
       setup: async (d, i) => {
         if (i === 0) await d.lxc(['launch', 'busybox', 'exec-target']);
         return 'exec-target';
@@ -41,6 +42,7 @@ export function instanceCases({ debian }) {
     {
       name: 'list',
       target: 1,
+      rounds: 21,
       measure: (d) => lxc(d, ['list']),
     },
     {
