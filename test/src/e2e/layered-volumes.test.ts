@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
 import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -24,8 +25,16 @@ async function mountsUnder(dir: string): Promise<string[]> {
     .filter((t) => t.startsWith(`${dir}/`));
 }
 
-/** Layers are used where copies would cost bytes: skip where the test directory has reflinks. */
+/**
+ * Layers are used where copies would cost bytes and the kernel takes overlay layers as file descriptors
+ * (Linux 6.13+): skip where the test directory has reflinks or the kernel is older.
+ */
 async function reflinks(t: TestContext, dir: string): Promise<boolean> {
+  const [major = 0, minor = 0] = release().split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 13)) {
+    t.skip(`Linux ${release()} cannot give overlayfs its layers as file descriptors: instances are full copies`);
+    return true;
+  }
   const tmp = await mkdtemp(join(dir, 'probe-'));
   try {
     await writeFile(join(tmp, 'a'), 'x');
