@@ -2,28 +2,15 @@
 // layers, images kept while instances stand on them, and nothing left behind.
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
-import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { mountSourceAt, mountsUnder } from '../helpers/mounts.js';
 import { run } from '../helpers/run.js';
 
 const pool = (d: TestDaemon): string => join(d.dir, 'storage-pools', 'default');
-
-/** The mount source on a volume's rootfs: lodge-view (daemon), lodge-ct (container), lodge-snap (snapshot). */
-async function viewOf(path: string): Promise<string | undefined> {
-  const lines = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.split(' ')[4] === path);
-  const last = lines.pop()?.split(' ');
-  return last ? last[last.indexOf('-') + 2] : undefined;
-}
-
-async function mountsUnder(dir: string): Promise<string[]> {
-  return (await readFile('/proc/self/mountinfo', 'utf8'))
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((t) => t.startsWith(`${dir}/`));
-}
 
 /**
  * Layers are used where copies would cost bytes and the kernel takes overlay layers as file descriptors
@@ -55,7 +42,7 @@ test('a layered instance: container view while running, daemon view when stopped
   await d.lxc(['launch', 'busybox', 'c1']);
   const rootfs = join(pool(d), 'containers', 'default_c1', 'rootfs');
   const upper = join(pool(d), 'layers', 'containers', 'default_c1', 'upper');
-  assert.equal(await viewOf(rootfs), 'lodge-ct');
+  assert.equal(await mountSourceAt(rootfs), 'lodge-ct');
   await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'echo hi > /root/f && chown 1000:1000 /root/f']);
   const st = await stat(join(upper, 'root', 'f'));
   assert.deepEqual([st.uid, st.gid], [1000, 1000], 'the upper layer keeps container ids, as on disk in a flat volume');
@@ -63,12 +50,12 @@ test('a layered instance: container view while running, daemon view when stopped
   // The image's files are not copied: only what the container changed is in its upper layer.
   assert.ok(!(await readdir(upper)).includes('bin'));
   await d.lxc(['stop', '--force', 'c1']);
-  assert.equal(await viewOf(rootfs), 'lodge-view');
+  assert.equal(await mountSourceAt(rootfs), 'lodge-view');
   assert.equal((await d.lxc(['file', 'pull', 'c1/root/f', '-'])).stdout, 'hi\n');
   await d.lxc(['snapshot', 'c1', 's1']);
-  assert.equal(await viewOf(join(pool(d), 'containers-snapshots', 'default_c1', 's1', 'rootfs')), 'lodge-snap');
+  assert.equal(await mountSourceAt(join(pool(d), 'containers-snapshots', 'default_c1', 's1', 'rootfs')), 'lodge-snap');
   await d.lxc(['start', 'c1']);
-  assert.equal(await viewOf(rootfs), 'lodge-ct');
+  assert.equal(await mountSourceAt(rootfs), 'lodge-ct');
   // A backup of the running instance reads an unshifted view of its own.
   await d.lxc(['export', 'c1', join(d.dir, 'c1.tar.gz')]);
   await d.lxc(['delete', '--force', 'c1']);
@@ -115,11 +102,11 @@ test('kill -9 of the daemon with a running layered instance: still running after
   await run('lxc-stop', ['-P', join(d.dir, 'containers'), '-n', 'default_c2', '-k'], { allowFail: true });
   await d.start();
   const rootfs = (n: string): string => join(pool(d), 'containers', `default_${n}`, 'rootfs');
-  assert.equal(await viewOf(rootfs('c1')), 'lodge-ct');
+  assert.equal(await mountSourceAt(rootfs('c1')), 'lodge-ct');
   assert.equal((await d.lxc(['exec', 'c1', '--', 'echo', 'alive'])).stdout, 'alive\n');
-  assert.equal(await viewOf(rootfs('c2')), 'lodge-view');
+  assert.equal(await mountSourceAt(rootfs('c2')), 'lodge-view');
   await d.lxc(['stop', '--force', 'c1']);
-  assert.equal(await viewOf(rootfs('c1')), 'lodge-view');
+  assert.equal(await mountSourceAt(rootfs('c1')), 'lodge-view');
   await d.lxc(['start', 'c2']);
   assert.equal((await d.lxc(['exec', 'c2', '--', 'echo', 'ok'])).stdout, 'ok\n');
 });

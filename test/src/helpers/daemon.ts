@@ -1,11 +1,12 @@
 // A real lodged in a temporary directory for one test, driven by lodge, lxc or the client library.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { LodgeClient } from '@lodge/client';
+import { unmountUnder } from './mounts.js';
 import { lodgeBin, lodgedBin } from './paths.js';
 import { run, type CmdOptions, type CmdResult } from './run.js';
 
@@ -106,17 +107,6 @@ export async function stopContainers(dir: string, wrap: string[] = []): Promise<
   const names = await readdir(lxcpath).catch(() => [] as string[]);
   const [cmd, ...prefix] = [...wrap, 'lxc-stop'];
   await Promise.all(names.map((n) => run(cmd!, [...prefix, '-P', lxcpath, '-n', n, '-k'], { allowFail: true })));
-}
-
-/** Layered instance volumes stay mounted after the daemon stops (as LXD's pools do): unmounted before removal. */
-export async function unmountUnder(dir: string): Promise<void> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const targets = mountinfo
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((t) => t.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const t of targets) await run('umount', ['-l', t], { allowFail: true });
 }
 
 /** Starts lodged in a fresh temp dir; stops it and its containers and removes the dir when the test ends. */

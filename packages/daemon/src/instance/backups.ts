@@ -116,12 +116,7 @@ export async function createBackup(ctx: InstanceContext, project: string, name: 
   const out = join(dir, `.${backup}.partial`);
   try {
     // A running instance's volume is read through a view of its own (a layered rootfs is shown shifted to the container).
-    const source = await ctx.pools.openReadView(view.rec.pool, 'containers', view.names.volume);
-    try {
-      await writeTarball(ctx, { volume: source.path, snapshots: snapPaths, index, algorithm, out });
-    } finally {
-      await source.close();
-    }
+    await ctx.pools.withReadView(view.rec.pool, 'containers', view.names.volume, (volume) => writeTarball(ctx, { volume, snapshots: snapPaths, index, algorithm, out }));
     await rename(out, join(dir, backup));
   } catch (e) {
     await rm(out, { force: true });

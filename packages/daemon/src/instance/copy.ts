@@ -77,14 +77,9 @@ export async function refreshCopy(ctx: InstanceContext, project: string, req: In
   const srcView = await ctx.store.read((tx) => viewOf(ctx, tx, srcProject, source));
   const pool = dst.pool;
   const dstPath = await ctx.pools.mountPath(pool, 'containers', dstNames.volume);
-  await withFrozen(ctx, srcView, async () => {
-    const src = await ctx.pools.openReadView(pool, 'containers', srcView.names.volume);
-    try {
-      await ctx.runner.run('rsync', ['-aHAX', '--numeric-ids', '--devices', '--specials', '--delete', `${src.path}/`, `${dstPath}/`]);
-    } finally {
-      await src.close();
-    }
-  });
+  await withFrozen(ctx, srcView, () =>
+    ctx.pools.withReadView(pool, 'containers', srcView.names.volume, (src) => ctx.runner.run('rsync', ['-aHAX', '--numeric-ids', '--devices', '--specials', '--delete', `${src}/`, `${dstPath}/`])).then(() => undefined),
+  );
   const [srcSnaps, dstSnaps] = await ctx.store.read(async (tx) => [await tx.snapshots.list(snapshotScope(srcProject, src.name)), await tx.snapshots.list(snapshotScope(project, target))] as const);
   const same = (a: SnapshotRecord, b: SnapshotRecord): boolean => a.name === b.name && a.created_at === b.created_at;
   for (const d of dstSnaps.filter((d) => !srcSnaps.some((s) => same(s, d)))) {

@@ -42,14 +42,14 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   const rootfs = `${volume}/rootfs`;
   const trigger = view.rec.config['volatile.apply_template'];
   // The daemon's view of the rootfs (a layered volume may still show a previous run's container view).
-  await ctx.pools.afterStop(view.rec.pool, view.names.volume);
+  await ctx.pools.useDaemonView(view.rec.pool, view.names.volume);
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
   try {
     await launch(ctx, view, spec);
   } catch (e) {
-    await ctx.pools.afterStop(view.rec.pool, view.names.volume).catch(() => undefined);
+    await ctx.pools.useDaemonView(view.rec.pool, view.names.volume).catch(() => undefined);
     // A failed start leaves LXC's monitor cgroup behind, and LXC refuses the next start while it exists.
     if ((await runtimeState(ctx, view)).status === 'Stopped') for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) await removeCgroup(cg);
     throw e;
@@ -98,7 +98,7 @@ export async function stopInstance(ctx: InstanceContext, project: string, name: 
 /** Bookkeeping once a container is down, whoever stopped it: power state, ephemeral removal. */
 export async function afterStop(ctx: InstanceContext, view: InstanceView, target: 'stop' | 'reboot'): Promise<'deleted' | 'kept'> {
   if (target === 'reboot') return 'kept';
-  await ctx.pools.afterStop(view.rec.pool, view.names.volume);
+  await ctx.pools.useDaemonView(view.rec.pool, view.names.volume);
   await setVolatile(ctx, view, { 'volatile.last_state.power': 'STOPPED', ...(await nicsStopped(ctx, view)) });
   if (view.rec.ephemeral) {
     const { deleteInstanceNow } = await import('./delete.js');

@@ -406,7 +406,7 @@ export class InstanceService {
         await deleteInstanceNow(this.ctx, v.project, v.rec.name, {}).catch((e: Error) => this.ctx.log.error('Cleanup failed', { err: e.message }));
       } else if (rt.status === 'Stopped') {
         // Stopped while the daemon was away: the daemon's view of a layered volume comes back.
-        await this.ctx.pools.afterStop(v.rec.pool, v.names.volume).catch((e: Error) => this.ctx.log.warn('Failed to mount an instance volume', { instance: v.rec.name, err: e.message }));
+        await this.ctx.pools.useDaemonView(v.rec.pool, v.names.volume).catch((e: Error) => this.ctx.log.warn('Failed to mount an instance volume', { instance: v.rec.name, err: e.message }));
       }
     }
     const autostart = (await this.views(undefined)).filter((v) => isTrue(v.expandedConfig['boot.autostart']));

@@ -106,14 +106,8 @@ export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { 
     const [kind, volume] = req.snapshot === undefined ? (['containers', view.names.volume] as const) : (['containers-snapshots', snapshotVolume(req.project, req.name, req.snapshot)] as const);
     // Each pass reads a view opened for it: a running layered rootfs is shown shifted to its container, and a
     // fresh view sees what the container wrote since the last one.
-    const sendMain = async (tolerateVanished: boolean): Promise<void> => {
-      const main = await ctx.pools.openReadView(view.rec.pool, kind, volume);
-      try {
-        await rsyncSend(ctx.runner, { path: main.path, channel: ch.fs, features: plan.features, progress: plan.progress, tolerateVanished });
-      } finally {
-        await main.close();
-      }
-    };
+    const sendMain = (tolerateVanished: boolean): Promise<void> =>
+      ctx.pools.withReadView(view.rec.pool, kind, volume, (path) => rsyncSend(ctx.runner, { path, channel: ch.fs, features: plan.features, progress: plan.progress, tolerateVanished }));
     await sendMain(running);
     if (running) await finalPass(ctx, plan, () => sendMain(false));
     const verdict = decodeControl(await ch.control.message());

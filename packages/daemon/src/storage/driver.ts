@@ -66,8 +66,8 @@ export interface StorageDriver {
    * True when its rootfs is then already idmapped for the container (LXC must not idmap it again).
    */
   prepareStart(vol: Volume, maps: readonly IdmapEntry[]): Promise<boolean>;
-  /** Gives the daemon back its view of an instance volume after its container stopped. */
-  afterStop(vol: Volume): Promise<void>;
+  /** Gives the daemon its own view of an instance volume: after its container stopped, before templates run. */
+  useDaemonView(vol: Volume): Promise<void>;
   /** The volume's directory as the daemon reads it, also while its container runs. */
   openReadView(vol: Volume): Promise<ReadView>;
   /** Brings back what the pool needs mounted (after a host reboot), leaving running containers alone. */

@@ -7,7 +7,7 @@ import type { EventHub } from '../events/hub.js';
 import { etagOf } from '../util/etag.js';
 import { apiUrl, seg } from '../util/url.js';
 import type { IdmapEntry } from '../sys/idmap.js';
-import type { ImageFiles, ReadView, StorageDriver, Volume, VolumeKind } from './driver.js';
+import type { ImageFiles, StorageDriver, Volume, VolumeKind } from './driver.js';
 import { KeyedLock } from '../util/lock.js';
 
 export type PoolUsage = (tx: Tx, pool: string) => Promise<string[]>;
@@ -137,15 +137,20 @@ export class PoolService {
     return driver.prepareStart(vol, maps);
   }
 
-  async afterStop(pool: string, name: string): Promise<void> {
+  async useDaemonView(pool: string, name: string): Promise<void> {
     const { vol, driver } = await this.volume(pool, 'containers', name);
-    await driver.afterStop(vol);
+    await driver.useDaemonView(vol);
   }
 
-  /** The volume directory to archive or send; close() it when done. */
-  async openReadView(pool: string, kind: VolumeKind, name: string): Promise<ReadView> {
+  /** Runs fn on the volume directory as the daemon reads it (to archive or send), also while its container runs. */
+  async withReadView<T>(pool: string, kind: VolumeKind, name: string, fn: (path: string) => Promise<T>): Promise<T> {
     const { vol, driver } = await this.volume(pool, kind, name);
-    return driver.openReadView(vol);
+    const view = await driver.openReadView(vol);
+    try {
+      return await fn(view.path);
+    } finally {
+      await view.close();
+    }
   }
 
   /** Start-up: what the pools need mounted comes back after a host reboot. */

@@ -1,6 +1,6 @@
 // cgroup v1 access for one container: read usage counters, write limits, find the init process.
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = '/sys/fs/cgroup';
@@ -74,7 +74,6 @@ export async function onlineCpus(): Promise<number> {
 
 /** Removes an empty cgroup (and its empty children) from every hierarchy; busy or missing ones are left alone. */
 export async function removeCgroup(dir: string): Promise<void> {
-  const { readdir, rmdir } = await import('node:fs/promises');
   const prune = async (path: string): Promise<void> => {
     const subdirs = (await readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory());
     for (const d of subdirs) await prune(join(path, d.name));

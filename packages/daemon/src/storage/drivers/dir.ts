@@ -166,7 +166,7 @@ export class DirDriver implements StorageDriver {
     return true;
   }
 
-  async afterStop(vol: Volume): Promise<void> {
+  async useDaemonView(vol: Volume): Promise<void> {
     if (await this.layers.isLayered(vol)) await this.layers.mountDaemonView(vol);
   }
 

@@ -12,18 +12,13 @@
 import { constants } from 'node:fs';
 import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists, tempName } from '../../sys/fs.js';
 import type { IdmapEntry } from '../../sys/idmap.js';
 import { mountAt, mountOverlay, mountsUnder, unmountAll } from '../../sys/overlay.js';
 import type { Runner } from '../../sys/runner.js';
 import type { ReadView, Volume } from '../driver.js';
 
 export const views = { daemon: 'lodge-view', container: 'lodge-ct', snapshot: 'lodge-snap', read: 'lodge-read' } as const;
-
-const exists = (p: string): Promise<boolean> =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
 
 export class Layers {
   private readonly usable = new Map<string, Promise<boolean>>();
@@ -207,7 +202,7 @@ export class Layers {
   async discard(vol: Volume, trash: string): Promise<string[]> {
     await unmountAll(this.runner, this.rootfs(vol));
     const image = (await readFile(join(this.dir(vol), 'image'), 'utf8')).trim();
-    const doomed = [join(trash, `${randomSuffix()}`), join(trash, `${randomSuffix()}`)];
+    const doomed = [tempName(trash, `${vol.kind}-`), tempName(trash, 'layers-')];
     await rename(this.volumeDir(vol), doomed[0]!);
     await rename(this.dir(vol), doomed[1]!);
     await this.pruneRetired(vol, image);
@@ -249,7 +244,7 @@ export class Layers {
     if (!(await exists(this.volumeDir(image))) || !(await this.imagesInUse(image)).has(image.name)) return false;
     const retired = join(this.poolDir(image), 'images-retired');
     await mkdir(retired, { recursive: true, mode: 0o711 });
-    await rename(this.volumeDir(image), join(retired, `${image.name}-${randomSuffix()}`));
+    await rename(this.volumeDir(image), tempName(retired, `${image.name}-`));
     return true;
   }
 
@@ -272,10 +267,6 @@ export class Layers {
       }
     }
   }
-}
-
-function randomSuffix(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** An empty directory with the owner, mode and times of another (the root of an overlay takes its upper's). */
