@@ -1,8 +1,7 @@
 // Request bodies in the field order and with the zero values the Go client sends (encoding/json of shared/api
 // structs), so that lodged, LXD and request captures see what lxc sends.
-import type { ImagesPost } from '@lodge/api';
+import { zeroTime, type ImagesPost } from '@lodge/api';
 
-export const goZeroTime = '0001-01-01T00:00:00Z';
 
 /** api.ImagesPost with every field, in struct order (ImagePut, filename, source, compression_algorithm, aliases). */
 export function imagesPost(b: ImagesPost): Record<string, unknown> {
@@ -11,7 +10,7 @@ export function imagesPost(b: ImagesPost): Record<string, unknown> {
     auto_update: b.auto_update ?? false,
     properties: b.properties ?? null,
     public: b.public ?? false,
-    expires_at: b.expires_at ?? goZeroTime,
+    expires_at: b.expires_at ?? zeroTime,
     profiles: b.profiles ?? null,
     filename: b.filename ?? '',
     source: s

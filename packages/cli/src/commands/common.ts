@@ -1,6 +1,5 @@
 // Small helpers several nouns share: the --format flag and the server's clustered flag (which changes columns).
 import type { Command } from 'commander';
-import type { Server } from '@lodge/api';
 import type { LodgeClient } from '@lodge/client';
 import { parseKeyValues } from '../args.js';
 import type { Context, Resource } from '../context.js';
@@ -14,8 +13,7 @@ export function formatOf(opts: Record<string, unknown>): string {
 }
 
 export async function isClustered(client: LodgeClient): Promise<boolean> {
-  const srv = await client.get<Server>('/1.0');
-  return srv.environment?.server_clustered === true;
+  return (await client.serverInfo()).environment?.server_clustered === true;
 }
 
 /** "YES"/"NO" as lxc's list columns print booleans. */

@@ -9,7 +9,8 @@ import type { Context } from '../context.js';
 import { Progress } from '../progress.js';
 import { splitSnapshot } from '../remotes.js';
 import { writable } from './instance-common.js';
-import { parseDeviceOverrides } from './launch.js';
+import { isClustered } from './common.js';
+import { configFlags, parseDeviceOverrides } from './launch.js';
 import { registerMove } from './move.js';
 
 export interface CopyFlags {
@@ -43,16 +44,6 @@ export function keptWhenCopying(key: string): boolean {
 }
 
 /** lxc's `-c key=value` parsing for copy (no legacy form). */
-export function configOverrides(entries: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq < 0) throw new Error(`Bad key=value pair: ${entry}`);
-    out[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return out;
-}
-
 /** The overrides copy applies to the source's config and devices: -c, -d, -p/--no-profiles, -e, --storage. */
 export function applyOverrides(
   entry: { config: Record<string, string>; devices: Devices; profiles: string[]; ephemeral: boolean },
@@ -99,10 +90,10 @@ export async function copyCommand(ctx: Context, sourceResource: string, destReso
   let dest = src.remote === dst.remote ? source : await ctx.client(dst.remote);
   if (f.targetProject) dest = dest.useProject(f.targetProject);
   if (f.target) {
-    if (!(await dest.serverInfo()).environment?.server_clustered) throw new Error('To use --target, the destination remote must be a cluster');
+    if (!(await isClustered(dest))) throw new Error('To use --target, the destination remote must be a cluster');
     throw new Error('--target is not supported by lodge: clustering is not implemented');
   }
-  const config = configOverrides(f.config ?? []);
+  const config = configFlags(f.config ?? []);
   const devices = parseDeviceOverrides(f.device ?? []);
   const overrides = { config, devices, profiles: f.profile, noProfiles: f.noProfiles, ephemeral: a.ephemeral, pool: a.pool, keepVolatile: a.keepVolatile };
 

@@ -2,6 +2,7 @@
 // keeps the volatile keys followed by a forced delete of the source (across servers: a migration, then the delete).
 import type { Command } from 'commander';
 import type { App } from '../app.js';
+import { isClustered } from './common.js';
 import { copyCommand, flagsOf, modesHelp, transferFlags } from './copy.js';
 import { deleteOne, localMove } from './delete.js';
 
@@ -42,10 +43,10 @@ export function registerMove(program: Command, app: App): void {
             if (f.targetProject) throw new Error("The --target-project flag can't be used with --target");
             if (mode !== 'pull') throw new Error("The --mode flag can't be used with --target");
             const source = await ctx.client(src.remote);
-            if (!(await source.serverInfo()).environment?.server_clustered) throw new Error('The source LXD server is not clustered');
+            if (!(await isClustered(source))) throw new Error('The source LXD server is not clustered');
           }
           const dest = await ctx.client(dst.remote);
-          if (!(await dest.serverInfo()).environment?.server_clustered) throw new Error('The destination LXD server is not clustered');
+          if (!(await isClustered(dest))) throw new Error('The destination LXD server is not clustered');
         }
         if (src.remote === dst.remote && (storage || f.targetProject)) {
           const source = await ctx.client(src.remote);

@@ -1,8 +1,7 @@
 // `lodge snapshot` and `lodge restore`: the requests lxc sends (expires_at null unless --no-expiry, restore by PUT).
 import type { Command } from 'commander';
-import { ApiError } from '@lodge/api';
+import { ApiError, zeroTime } from '@lodge/api';
 import type { App } from '../app.js';
-import { goZeroTime } from '../requests.js';
 import { splitSnapshot } from '../remotes.js';
 
 export function registerSnapshot(program: Command, app: App): void {
@@ -39,7 +38,7 @@ export function registerSnapshot(program: Command, app: App): void {
           }
           if (exists) await (await r.client.instances.deleteSnapshot(name, snapname)).wait();
         }
-        const op = await r.client.instances.createSnapshot(name, { name: snapname, stateful: opts.stateful === true, expires_at: opts.expiry === false ? goZeroTime : null });
+        const op = await r.client.instances.createSnapshot(name, { name: snapname, stateful: opts.stateful === true, expires_at: opts.expiry === false ? zeroTime : null });
         await op.wait();
       },
     )
@@ -62,7 +61,7 @@ export function registerSnapshot(program: Command, app: App): void {
       async (ctx, args, opts) => {
         const r = await ctx.resolve(args[0] ?? '');
         const snap = args[1] ?? '';
-        const op = await r.client.instances.restore(r.name, snap.includes('/') ? snap : `${r.name}/${snap}`, opts.stateful === true);
+        const op = await r.client.instances.restore(r.name, snap, opts.stateful === true);
         await op.wait();
       },
     )

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { attemptsError } from '@lodge/client';
 import { imagesPost, instanceSource, instancesPost } from '../requests.js';
 import { backupNameOf } from './backup.js';
-import { applyOverrides, configOverrides, keptWhenCopying } from './copy.js';
+import { applyOverrides, keptWhenCopying } from './copy.js';
+import { configFlags } from './launch.js';
 import { parseRfc3339 } from './publish.js';
 import { parseVolume, volumeRowOrder } from './storage.js';
 import { certDate } from './trust.js';
@@ -41,8 +42,8 @@ test('copies keep the base image but no other volatile key; last_state.power goe
   const bare = { config: {}, devices: {}, profiles: ['default'], ephemeral: true };
   applyOverrides(bare, { config: {}, devices: {}, noProfiles: true, ephemeral: 0, pool: 'p', keepVolatile: false });
   assert.deepEqual(bare, { config: {}, devices: { root: { type: 'disk', path: '/', pool: 'p' } }, profiles: [], ephemeral: false });
-  assert.deepEqual(configOverrides(['a=b', 'c=d=e']), { a: 'b', c: 'd=e' });
-  assert.throws(() => configOverrides(['nokey']), /^Error: Bad key=value pair: nokey$/);
+  assert.deepEqual(configFlags(['a=b', 'c=d=e']), { a: 'b', c: 'd=e' });
+  assert.throws(() => configFlags(['nokey']), /^Error: Bad key=value pair: nokey$/);
 });
 
 test('request bodies carry the Go client fields in struct order, with its zero values', () => {
