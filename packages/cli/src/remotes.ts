@@ -93,12 +93,12 @@ export interface ServerTarget {
 }
 
 /** A client for a remote entry (which may not be saved yet, as during `remote add`). */
-export async function clientFor(target: ServerTarget, project: string, opts: ConnectOptions, tlsOverride?: TlsOptions): Promise<LodgeClient> {
+export async function clientFor(target: ServerTarget, project: string, opts: ConnectOptions): Promise<LodgeClient> {
   const r = target.remote;
   if (r.addr.startsWith('unix:')) {
     return new LodgeClient(transport({ socketPath: socketPath(r.addr, opts.env), userAgent: userAgent() }, opts), project);
   }
-  const tls = tlsOverride ?? (await tlsFor(target.name, r, opts.confDir, target.clientCert));
+  const tls = await tlsFor(target.name, r, opts.confDir, target.clientCert);
   if (target.clientCert && !target.clientCertOptional && r.auth_type !== 'candid' && (!tls.cert || !tls.key)) throw new Error('Missing TLS client certificate and key');
   return new LodgeClient(transport({ url: r.addr.replace(/\/+$/, ''), tls, userAgent: userAgent() }, opts), project);
 }

@@ -6,7 +6,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { decodeCertificateAddToken, type CertificateAddToken, type Server } from '@lodge/api';
-import { ensureClientCertificate, fetchServerCertificate, type LodgeClient, type TlsOptions } from '@lodge/client';
+import { ensureClientCertificate, fetchServerCertificate, type LodgeClient } from '@lodge/client';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../app.js';
@@ -16,7 +16,7 @@ import { mapOf } from '../format/gotypes.js';
 import { sortRows } from '../format/natural.js';
 import { checkFingerprintAnswer } from '../prompt.js';
 import { renderList } from '../output.js';
-import { clientFor, tlsFor } from '../remotes.js';
+import { clientFor } from '../remotes.js';
 import { withFormat, formatOf, yesNo } from './common.js';
 
 /** A failure that lets the token flow try the next address (lxc's 503 "Unavailable remote server"). */
@@ -121,8 +121,8 @@ async function writeServerCert(ctx: Context, remote: string, pem: string): Promi
 }
 
 /** Connects to a remote being added and reads GET /1.0 (what lxc's ConnectLXD does before returning). */
-async function reach(ctx: Context, name: string, remote: RemoteConfig, clientCert: boolean, tls?: TlsOptions): Promise<{ client: LodgeClient; server: Server }> {
-  const client = ctx.adopt(await clientFor({ name, remote, clientCert }, 'default', ctx.connectOptions(), tls));
+async function reach(ctx: Context, name: string, remote: RemoteConfig, clientCert: boolean): Promise<{ client: LodgeClient; server: Server }> {
+  const client = ctx.adopt(await clientFor({ name, remote, clientCert }, 'default', ctx.connectOptions()));
   return { client, server: await client.get<Server>('/1.0') };
 }
 
@@ -152,7 +152,7 @@ async function addFromToken(ctx: Context, conf: CliConfig, server: string, addr:
   conf.remotes[server] = remote;
   let client: LodgeClient;
   try {
-    ({ client } = await reach(ctx, server, remote, true, await tlsFor(server, remote, ctx.confDir, true)));
+    ({ client } = await reach(ctx, server, remote, true));
   } catch {
     let cert;
     try {
@@ -242,7 +242,7 @@ async function add(ctx: Context, args: string[], f: AddFlags): Promise<void> {
   // First with the system CAs (and client.ca); a self-signed server is confirmed by its fingerprint, then pinned.
   let reached: { client: LodgeClient; server: Server };
   try {
-    reached = await reach(ctx, server, remote, clientCert, await tlsFor(server, remote, ctx.confDir, clientCert));
+    reached = await reach(ctx, server, remote, clientCert);
   } catch {
     const cert = await fetchServerCertificate(addr);
     if (!flags.acceptCertificate) {
