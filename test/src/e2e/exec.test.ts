@@ -10,8 +10,10 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { Operation } from '@lodge/api';
 import { execInstance, type ControlChannel } from '@lodge/client';
+import { attachedPid } from '../../../packages/daemon/dist/sys/helper.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { run } from '../helpers/run.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('exit codes, stdout/stderr apart, stdin, environment, user and cwd', async (t) => {
   const d = await (await startDaemon(t)).withBusybox();
@@ -182,12 +184,47 @@ test('an exec whose websockets never connect fails without running its command (
   assert.deepEqual(await helpersFor('default_c1'), [], 'no helper left waiting');
 });
 
-/** Command lines of lodge-helper attach processes for one container (read from /proc: no procps needed). */
-async function helpersFor(lxcName: string): Promise<string[]> {
-  const out: string[] = [];
+test('the command joins the container’s cgroups in every hierarchy, the helper stays out; a container stopped during an exec starts again', async (t) => {
+  const d = await (await startDaemon(t)).withBusybox();
+  await d.lxc(['launch', 'busybox', 'c1']);
+  // Inside: the root of the container's cgroup namespace in each v1 hierarchy, liblxc's leaf for attached processes in the unified one.
+  const inside = (await d.lxc(['exec', 'c1', '--', 'cat', '/proc/self/cgroup'])).stdout.trim().split('\n');
+  assert.ok(inside.length > 1);
+  for (const line of inside) assert.match(line, /^0::\/\.lxc$|^\d+:[^:]+:\/$/);
+  const init = (await d.client.instances.state('c1')).pid;
+  const cgroupOf = async (pid: number): Promise<string[]> => (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').map((l) => l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1));
+  const payload = (await cgroupOf(init)).find((p) => p.includes('.payload.default_c1'));
+  assert.ok(payload, 'the container has a payload cgroup');
+
+  const sleeper = d.lxc(['exec', 'c1', '--', 'sleep', '300'], { allowFail: true });
+  const [helper] = await waitFor('the exec helper', async () => {
+    const found = await helpersFor('default_c1');
+    return found.length === 1 && attachedPid(found[0]!.pid) !== undefined ? found : undefined;
+  });
+  const command = attachedPid(helper!.pid)!;
+  const mine = await cgroupOf(command);
+  assert.equal(mine.length, inside.length);
+  for (const p of mine) assert.ok(p === payload || p === `${payload}/.lxc`, `the command is in ${p}`);
+  for (const p of await cgroupOf(helper!.pid)) assert.ok(!p.includes('.payload.'), `the helper is in ${p}`);
+
+  // The helper's middle process may still hold the unified leaf as LXC removes the container's cgroups.
+  await d.lxc(['stop', '--force', 'c1']);
+  assert.notEqual((await sleeper).code, 0);
+  await d.lxc(['start', 'c1']);
+  assert.equal((await d.lxc(['exec', 'c1', '--', 'echo', 'again'])).stdout, 'again\n');
+  assert.deepEqual(await helpersFor('default_c1'), []);
+});
+
+/** lodge-helper attach processes for one container (read from /proc: no procps needed). */
+async function helpersFor(lxcName: string): Promise<{ pid: number; argv: string[] }[]> {
+  const out: { pid: number; argv: string[] }[] = [];
   for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0]?.endsWith('lodge-helper') && argv[1] === 'attach' && argv.includes(lxcName)) out.push(argv.join(' '));
+    // The helper's own child (a fork, same command line) is not a helper of its own.
+    const parent = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ')[1];
+    const parentArgv = parent ? (await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '')).split('\0') : [];
+    if (parentArgv[0]?.endsWith('lodge-helper')) continue;
+    if (argv[0]?.endsWith('lodge-helper') && argv[1] === 'attach' && argv.includes(lxcName)) out.push({ pid: Number(pid), argv });
   }
   return out;
 }

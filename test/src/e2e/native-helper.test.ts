@@ -43,6 +43,8 @@ const skip = process.getuid?.() !== 0 || spawnSync('lxc-start', ['--version']).s
 interface Container {
   lxcpath: string;
   name: string;
+  /** Its payload cgroup (lxc.cgroup.dir.container), which attach is given. */
+  cgroup: string;
   rootfs: string;
   pid: number;
   /** Host ids of the container's root. */
@@ -71,6 +73,8 @@ async function makeRootfs(t: TestContext): Promise<string> {
 async function startContainer(t: TestContext, extraConfig: string[] = []): Promise<Container> {
   const lxcpath = await makeRootfs(t);
   const name = 'c1';
+  // Cgroups of their own, as lodged gives its containers (LXC's default name is per container name only).
+  const cgroup = `lodge-test-${randomBytes(4).toString('hex')}.payload.${name}`;
   const rootfs = join(lxcpath, 'rootfs');
   const [uidStart, uidCount] = await subordinateRange('/etc/subuid');
   const [gidStart, gidCount] = await subordinateRange('/etc/subgid');
@@ -89,6 +93,8 @@ async function startContainer(t: TestContext, extraConfig: string[] = []): Promi
       'lxc.init.cmd = /sbin/init',
       'lxc.tty.max = 0',
       `lxc.log.file = ${join(lxcpath, name, 'lxc.log')}`,
+      `lxc.cgroup.dir.container = ${cgroup}`,
+      `lxc.cgroup.dir.monitor = ${cgroup.replace('.payload.', '.monitor.')}`,
       ...extraConfig,
       '',
     ].join('\n'),
@@ -100,7 +106,7 @@ async function startContainer(t: TestContext, extraConfig: string[] = []): Promi
   await run('lxc-wait', ['-P', lxcpath, '-n', name, '-s', 'RUNNING', '-t', '30']);
   const pid = Number((await run('lxc-info', ['-P', lxcpath, '-n', name, '-pH'])).stdout.trim());
   assert.ok(pid > 1, 'container init pid');
-  return { lxcpath, name, rootfs, pid, rootUid: uidStart, rootGid: gidStart };
+  return { lxcpath, name, cgroup, rootfs, pid, rootUid: uidStart, rootGid: gidStart };
 }
 
 interface ExecResult {
@@ -110,7 +116,7 @@ interface ExecResult {
 }
 
 function execIn(c: Container, o: Partial<AttachOptions> & { command: string[] }, input = '', env?: NodeJS.ProcessEnv): Promise<ExecResult> {
-  const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, env: { PATH }, ...o });
+  const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, cgroup: c.cgroup, env: { PATH }, ...o });
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
     let stdout = '';
@@ -167,6 +173,37 @@ test('lodge-helper in a running unprivileged container', { skip, timeout: 240_00
     assert.match(unmapped.stderr, /uid 70000 is not mapped/);
   });
 
+  await t.test('exec: the command joins the container’s cgroups without liblxc; a cgroup its init is not in runs nothing', async () => {
+    const inside = await execIn(c, { command: ['cat', '/proc/self/cgroup'] });
+    assert.equal(inside.code, 0, inside.stderr);
+    for (const line of inside.stdout.trim().split('\n')) assert.match(line, /^0::\/\.lxc$|^\d+:[^:]+:\/$/);
+    const paths = async (pid: number): Promise<string[]> => (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').map((l) => l.split(':').slice(2).join(':'));
+    const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, cgroup: c.cgroup, env: { PATH }, command: ['sleep', '300'] });
+    const helper = spawn(file, args, { stdio: 'ignore' });
+    const done = new Promise<number>((resolve) => helper.on('close', (code, sig) => resolve(exitStatus(code, sig))));
+    let command: number | undefined;
+    try {
+      for (let i = 0; i < 500 && (command = attachedPid(helper.pid!)) === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(command, 'the command started');
+      for (const p of await paths(command)) assert.ok(p === `/${c.cgroup}` || p === `/${c.cgroup}/.lxc`, `the command is in ${p}`);
+      for (const p of await paths(helper.pid!)) assert.ok(!p.includes(c.cgroup), `the helper is in ${p}`);
+    } finally {
+      helper.kill('SIGKILL');
+    }
+    assert.equal(await done, 128 + constants.signals.SIGKILL);
+    // Killing the helper kills the process between it and the command, and so the command (parent-death signals).
+    for (let i = 0; i < 500 && (await stat(`/proc/${command}`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 10));
+    await assert.rejects(stat(`/proc/${command}`), /ENOENT/, 'the command is gone');
+
+    await rm(join(c.rootfs, 'ran'), { force: true });
+    for (const cgroup of ['lodge-test-none.payload.c1', '..', 'a/b']) {
+      const wrong = await execIn({ ...c, cgroup }, { command: ['touch', '/ran'] });
+      assert.equal(wrong.code, 125, cgroup);
+      assert.match(wrong.stderr, new RegExp(`cannot use cgroup .* of container c1: (finding the container's init in it: No such process|checking the cgroup name: Invalid argument)`));
+    }
+    await assert.rejects(lstat(join(c.rootfs, 'ran')), /ENOENT/, 'nothing ran');
+  });
+
   await t.test('exec: cwd, uid/gid and a clean environment', async () => {
     const r = await execIn(
       c,
@@ -198,6 +235,7 @@ test('lodge-helper in a running unprivileged container', { skip, timeout: 240_00
     const { file, args } = attachArgs({
       lxcpath: c.lxcpath,
       name: c.name,
+      cgroup: c.cgroup,
       env: { PATH },
       command: ['sh', '-c', 'trap "echo got-usr1" USR1; trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'],
     });
@@ -218,7 +256,7 @@ test('lodge-helper in a running unprivileged container', { skip, timeout: 240_00
     assert.equal(out, 'ready\ngot-usr1\ngot-term\n');
 
     // Default actions: killed by the forwarded signal, reported as 128+N.
-    const { file: f2, args: a2 } = attachArgs({ lxcpath: c.lxcpath, name: c.name, env: { PATH }, command: ['sleep', '300'] });
+    const { file: f2, args: a2 } = attachArgs({ lxcpath: c.lxcpath, name: c.name, cgroup: c.cgroup, env: { PATH }, command: ['sleep', '300'] });
     for (const sig of ['SIGUSR2', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGSEGV', 'SIGKILL'] as const) {
       const sleeper = spawn(f2, a2, { stdio: 'ignore' });
       const done = new Promise<number>((resolve) => sleeper.on('close', (code, s) => resolve(exitStatus(code, s))));
@@ -241,6 +279,7 @@ test('lodge-helper in a running unprivileged container', { skip, timeout: 240_00
     const { file, args } = attachArgs({
       lxcpath: c.lxcpath,
       name: c.name,
+      cgroup: c.cgroup,
       env: { PATH },
       command: ['sh', '-c', "trap 'echo INT' INT; trap 'echo WINCH $(stty size)' WINCH; echo ready; while :; do sleep 0.1; done"],
     });
@@ -413,6 +452,7 @@ sys.stdout.write(repr(out) + '\\n' + str(os.waitstatus_to_exitcode(st)) + '\\n')
     const { file, args } = attachArgs({
       lxcpath: c.lxcpath,
       name: c.name,
+      cgroup: c.cgroup,
       env: { PATH },
       command: [
         'sh',
@@ -472,7 +512,7 @@ interface PtySession {
 }
 
 function ptyExec(c: Container, o: Partial<AttachOptions> & { command: string[] }, size = { rows: 24, cols: 80 }): PtySession {
-  const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, env: { PATH, TERM: 'xterm' }, pty: size, controlFd: 3, ...o });
+  const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, cgroup: c.cgroup, env: { PATH, TERM: 'xterm' }, pty: size, controlFd: 3, ...o });
   const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
   const chunks: Buffer[] = [];
   let stderr = '';
@@ -602,7 +642,7 @@ test('lodge-helper attach --pty: a terminal from the container devpts, relayed',
   });
 
   await t.test('bad arguments and a stopped container: 125 before anything runs', async () => {
-    const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, command: ['true'] });
+    const { file, args } = attachArgs({ lxcpath: c.lxcpath, name: c.name, cgroup: c.cgroup, command: ['true'] });
     for (const extra of [['--pty', '24'], ['--pty', '24x80x1'], ['--pty', '70000x80'], ['--control-fd', '3'], ['--pty', '24x80', '--control-fd', '2'], ['--pty', '24x80', '--control-fd', '9']]) {
       const r = await run(file, [...args.slice(0, 5), ...extra, ...args.slice(5)], { allowFail: true });
       assert.equal(r.code, 125, `${extra.join(' ')}: ${r.stderr}`);
@@ -878,6 +918,7 @@ test('lodge-helper hotplug and network state of a running container', { skip, ti
     const { file, args } = attachArgs({
       lxcpath: c.lxcpath,
       name: c.name,
+      cgroup: c.cgroup,
       env: { PATH },
       command: ['sh', '-c', 'while :; do rmdir /mnt/sw 2>/dev/null; rm -f /mnt/sw; mkdir /mnt/sw 2>/dev/null; rmdir /mnt/sw 2>/dev/null; ln -s / /mnt/sw 2>/dev/null; done'],
     });

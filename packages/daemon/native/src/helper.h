@@ -32,6 +32,22 @@ int cmd_overlay(int argc, char **argv);
 int pty_open(int devpts, uid_t uid, gid_t gid, unsigned rows, unsigned cols, int *slave, int *index, const char **what);
 int pty_relay(int master, int ctl, pid_t pid, const sigset_t *set);
 
+/* attach's cgroup placement (cgplace.c). cg_place_open: the container's cgroup base (one path
+ * component, which its init pid must live in) in every hierarchy: the v1 `tasks` files and the
+ * unified leaf base/.lxc (made, owned by the container's root, when missing); -1 with errno and
+ * the failed step in *what. cg_fork_into: fork(), the child born in the unified leaf.
+ * cg_enter_v1: moves the calling single-threaded process into the v1 cgroups. */
+#define CG_MAX_V1 32
+struct cg_place {
+	int v1[CG_MAX_V1];
+	size_t nv1;
+	int unified; /* -1: none */
+};
+int cg_place_open(struct cg_place *p, const char *base, pid_t init, const char **what);
+pid_t cg_fork_into(const struct cg_place *p);
+int cg_enter_v1(const struct cg_place *p);
+void cg_place_close(struct cg_place *p);
+
 /* liblxc, loaded on first use (lxc.c): lxc_container_new / lxc_container_put. */
 struct lxc_container;
 struct lxc_container *helper_container_new(const char *name, const char *lxcpath);

@@ -79,7 +79,7 @@ export async function prepareExec(ctx: InstanceContext, view: InstanceView, req:
 }
 
 function attach(s: Session, extra: Pick<AttachOptions, 'pty' | 'controlFd' | 'waitFd'> = {}): { file: string; args: string[] } {
-  return attachArgs({ lxcpath: s.lxcpath, name: s.view.names.lxc, command: s.req.command, uid: s.req.user, gid: s.req.group, cwd: s.req.cwd, env: s.env, ...extra });
+  return attachArgs({ lxcpath: s.lxcpath, name: s.view.names.lxc, cgroup: s.view.names.cgroupPayload, command: s.req.command, uid: s.req.user, gid: s.req.group, cwd: s.req.cwd, env: s.env, ...extra });
 }
 
 function spawnHelper(ctx: InstanceContext, s: Session, interactive: { rows: number; cols: number } | undefined): ChildProcess {

@@ -46,12 +46,17 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
+  // LXC refuses to start while the container's cgroups exist. A failed start leaves the monitor's behind, and
+  // an exec's waiting helper can hold the unified leaf for a moment after the container stopped.
+  const removeCgroups = async (): Promise<void> => {
+    for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) await removeCgroup(cg);
+  };
+  await removeCgroups();
   try {
     await launch(ctx, view, spec);
   } catch (e) {
     await ctx.pools.useDaemonView(view.rec.pool, view.names.volume).catch(() => undefined);
-    // A failed start leaves LXC's monitor cgroup behind, and LXC refuses the next start while it exists.
-    if ((await runtimeState(ctx, view)).status === 'Stopped') for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) await removeCgroup(cg);
+    if ((await runtimeState(ctx, view)).status === 'Stopped') await removeCgroups();
     throw e;
   }
   await setVolatile(ctx, view, {

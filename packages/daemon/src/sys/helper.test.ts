@@ -37,29 +37,29 @@ test('helperPath: LODGE_HELPER wins, else native/build beside the compiled daemo
 
 test('attachArgs: ids, cwd, environment, then the command after --', () => {
   const { file, args } = attachArgs(
-    { lxcpath: '/var/lib/lodge/containers', name: 'c1', uid: 1000, gid: 1001, cwd: '/srv', env: { PATH: '/bin', A: 'b=c' }, command: ['sh', '-c', 'echo --uid'] },
+    { lxcpath: '/var/lib/lodge/containers', name: 'c1', cgroup: 'lodge-x.payload.c1', uid: 1000, gid: 1001, cwd: '/srv', env: { PATH: '/bin', A: 'b=c' }, command: ['sh', '-c', 'echo --uid'] },
     env,
   );
   assert.equal(file, '/opt/lodge-helper');
   assert.deepEqual(args, [
-    'attach', '--lxcpath', '/var/lib/lodge/containers', '--name', 'c1', '--uid', '1000', '--gid', '1001', '--cwd', '/srv',
+    'attach', '--lxcpath', '/var/lib/lodge/containers', '--name', 'c1', '--cgroup', 'lodge-x.payload.c1', '--uid', '1000', '--gid', '1001', '--cwd', '/srv',
     '--env', 'PATH=/bin', '--env', 'A=b=c', '--', 'sh', '-c', 'echo --uid',
   ]);
 });
 
 test('attachArgs: cwd defaults to HOME like LXD; no cwd without either', () => {
-  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', env: { HOME: '/root' }, command: ['true'] }, env).args, [
-    'attach', '--lxcpath', '/p', '--name', 'c', '--cwd', '/root', '--env', 'HOME=/root', '--', 'true',
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', cgroup: 'g', env: { HOME: '/root' }, command: ['true'] }, env).args, [
+    'attach', '--lxcpath', '/p', '--name', 'c', '--cgroup', 'g', '--cwd', '/root', '--env', 'HOME=/root', '--', 'true',
   ]);
-  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', command: ['true'] }, env).args, ['attach', '--lxcpath', '/p', '--name', 'c', '--', 'true']);
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', cgroup: 'g', command: ['true'] }, env).args, ['attach', '--lxcpath', '/p', '--name', 'c', '--cgroup', 'g', '--', 'true']);
 });
 
 test('attachArgs: --pty ROWSxCOLS and --control-fd before the command; resizeLine for that descriptor', () => {
-  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', pty: { rows: 24, cols: 80 }, controlFd: 3, command: ['sh'] }, env).args, [
-    'attach', '--lxcpath', '/p', '--name', 'c', '--pty', '24x80', '--control-fd', '3', '--', 'sh',
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', cgroup: 'g', pty: { rows: 24, cols: 80 }, controlFd: 3, command: ['sh'] }, env).args, [
+    'attach', '--lxcpath', '/p', '--name', 'c', '--cgroup', 'g', '--pty', '24x80', '--control-fd', '3', '--', 'sh',
   ]);
-  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', pty: { rows: 0, cols: 65535 }, command: ['sh'] }, env).args, [
-    'attach', '--lxcpath', '/p', '--name', 'c', '--pty', '0x65535', '--', 'sh',
+  assert.deepEqual(attachArgs({ lxcpath: '/p', name: 'c', cgroup: 'g', pty: { rows: 0, cols: 65535 }, command: ['sh'] }, env).args, [
+    'attach', '--lxcpath', '/p', '--name', 'c', '--cgroup', 'g', '--pty', '0x65535', '--', 'sh',
   ]);
   assert.equal(resizeLine(40, 100), 'resize 40 100\n');
   assert.throws(() => resizeLine(-1, 80), /invalid rows/);
@@ -68,7 +68,7 @@ test('attachArgs: --pty ROWSxCOLS and --control-fd before the command; resizeLin
 });
 
 test('attachArgs: refuses what the helper could misread', () => {
-  const base = { lxcpath: '/p', name: 'c', command: ['true'] };
+  const base = { lxcpath: '/p', name: 'c', cgroup: 'g', command: ['true'] };
   assert.throws(() => attachArgs({ ...base, command: [] }, env), /empty command/);
   assert.throws(() => attachArgs({ ...base, uid: -1 }, env), /invalid uid/);
   assert.throws(() => attachArgs({ ...base, gid: 1.5 }, env), /invalid gid/);

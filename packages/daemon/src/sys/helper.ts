@@ -35,6 +35,8 @@ export interface AttachOptions {
   /** LXC path (lxc-start -P) and container name. */
   lxcpath: string;
   name: string;
+  /** The container's cgroup (lxc.cgroup.dir.container): the command joins it in every hierarchy. */
+  cgroup: string;
   /** argv; no shell is involved. */
   command: string[];
   uid?: number;
@@ -78,7 +80,7 @@ export function attachArgs(o: AttachOptions, env: NodeJS.ProcessEnv = process.en
   if (o.command.length === 0) throw new RangeError('empty command');
   checkId('uid', o.uid);
   checkId('gid', o.gid);
-  const args = ['attach', '--lxcpath', o.lxcpath, '--name', o.name];
+  const args = ['attach', '--lxcpath', o.lxcpath, '--name', o.name, '--cgroup', o.cgroup];
   if (o.uid !== undefined) args.push('--uid', String(o.uid));
   if (o.gid !== undefined) args.push('--gid', String(o.gid));
   const cwd = o.cwd || o.env?.HOME;
@@ -116,8 +118,8 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
 
 /**
  * Delivers an exec "signal" control message. Signals sent to the helper are forwarded to the
- * command; SIGKILL cannot be, but killing the helper kills the command (parent-death signal);
- * SIGSTOP goes straight to the attached process, the helper's only child.
+ * command; SIGKILL cannot be, but killing the helper kills the command (parent-death signals);
+ * SIGSTOP goes straight to the attached process.
  */
 export function signalAttached(
   helperPid: number,
@@ -132,15 +134,21 @@ export function signalAttached(
   kill(helperPid, signal);
 }
 
-/** The host pid of the command a helper attached (its only child), if it is still there. */
+/**
+ * The host pid of the command a helper attached, if it is there: the only child of the helper's
+ * only child (the one that joined the container's cgroups and called liblxc).
+ */
 export function attachedPid(helperPid: number): number | undefined {
-  try {
-    const children = readFileSync(`/proc/${helperPid}/task/${helperPid}/children`, 'utf8').trim();
-    const first = children.split(/\s+/)[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
-  }
+  const onlyChild = (pid: number): number | undefined => {
+    try {
+      const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+      return first ? Number(first) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const middle = onlyChild(helperPid);
+  return middle === undefined ? undefined : onlyChild(middle);
 }
 
 // ---------------------------------------------------------------------------------------------
