@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side benchmarks: lodged vs LXD 5.0.2 (Debian's lxd), same `lxc` client, same machine, alternating runs.
 // Usage: node bench/run.mjs [--rounds N] [--only substring,...] [--no-debian] [--fs host|btrfs] [--write]
-// --write stores results in bench/results/ and the table for that filesystem in bench/README.md.
+// --write stores results in bench/results/ and the table for that filesystem in bench/README.md; with --only,
+// the other cases keep the figures of the same day's earlier run.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,14 +57,18 @@ try {
   await cleanup();
 }
 
-const table = markdownTable(results);
-process.stdout.write(`${table}\n`);
+process.stdout.write(`${markdownTable(results)}\n`);
 if (values.write) {
   const date = new Date().toISOString().slice(0, 10);
   const lxdVersion = (await run('lxd', ['--version'])).stdout.trim();
   await mkdir(join(repo, 'bench', 'results'), { recursive: true });
   const fsName = values.fs === 'host' ? (await run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()])).stdout.trim() : values.fs;
-  await writeFile(join(repo, 'bench', 'results', `${date}-${values.fs}.json`), JSON.stringify({ date, lxdVersion, fs: fsName, results }, null, 2));
+  const file = join(repo, 'bench', 'results', `${date}-${values.fs}.json`);
+  // With --only, the cases not run keep the figures of the same day's earlier run.
+  const earlier = only ? JSON.parse(await readFile(file, 'utf8').catch(() => '{"results":[]}')).results : [];
+  const merged = [...earlier.map((r) => results.find((x) => x.name === r.name) ?? r), ...results.filter((x) => !earlier.some((r) => r.name === x.name))];
+  await writeFile(file, JSON.stringify({ date, lxdVersion, fs: fsName, results: merged }, null, 2));
+  const table = markdownTable(merged);
   const readme = join(repo, 'bench', 'README.md');
   const text = await readFile(readme, 'utf8');
   const mark = values.fs === 'host' ? 'results' : `results-${values.fs}`;

@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { Operation } from '@lodge/api';
 import { execInstance, type ControlChannel } from '@lodge/client';
-import { attachedPid } from '../../../packages/daemon/dist/sys/helper.js';
+import { attachedPid } from '../../../packages/daemon/dist/sys/helper-attach.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { run } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';

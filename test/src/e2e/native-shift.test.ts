@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { chmod, chown, copyFile, lchown, link, lstat, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lchown, link, lstat, mkdir, mkdtemp, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { FileError, helperPath, shiftTree } from '../../../packages/daemon/dist/sys/helper.js';
+import { FileError, helperPath } from '../../../packages/daemon/dist/sys/helper.js';
+import { shiftTree } from '../../../packages/daemon/dist/sys/helper-shift.js';
 import { run } from '../helpers/run.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;

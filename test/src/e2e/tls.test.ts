@@ -1,13 +1,12 @@
 // HTTPS and the trust store end to end: the real lxc client adding remotes by password and token,
 // untrusted and restricted callers, live listener moves and immediate revocation. Loopback only.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { Event, Image, Operation, ServerUntrusted } from '@lodge/api';
 import { LodgeClient, fetchServerCertificate, generateCertificate, readBody, type CertificatePair } from '@lodge/client';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';

@@ -6,7 +6,7 @@ import { empty, raw, sync } from '../http/reply.js';
 import type { ApiRequest, Endpoint } from '../http/types.js';
 import { fileErrorToApi, goTime, instancePath, parseId, parseMode } from '../instance/files.js';
 import type { State } from '../state.js';
-import { fileDelete, fileGet, filePut, fileStat, type FileHeader, type FileType } from '../sys/helper.js';
+import { fileDelete, fileGet, filePut, fileStat, type FileHeader, type FileType } from '../sys/helper-files.js';
 import { seg } from '../util/url.js';
 import { lc } from './common.js';
 

@@ -2,7 +2,8 @@
 import { rm, stat } from 'node:fs/promises';
 import { ApiError } from '@lodge/api';
 import { isTrue } from '../config/validators.js';
-import { cgroupSet, fileDelete, mountInto, umountFrom, type Propagation } from '../sys/helper.js';
+import { fileDelete } from '../sys/helper-files.js';
+import { cgroupSet, mountInto, umountFrom, type Propagation } from '../sys/helper-mount.js';
 import type { IdmapEntry } from '../sys/idmap.js';
 import type { InstanceContext } from './context.js';
 import { containerPath, prepareUnixNode, unixNodePath } from './devices.js';

@@ -25,7 +25,7 @@ import type { InstanceExecControl, InstanceExecPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import type { WsConn } from '../http/websocket.js';
 import type { OperationOptions } from '../operations/operation.js';
-import { ATTACH_FAILED, attachArgs, exitStatus, resizeLine, signalAttached, type AttachOptions } from '../sys/helper.js';
+import { ATTACH_FAILED, attachArgs, exitStatus, resizeLine, signalAttached, type AttachOptions } from '../sys/helper-attach.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { runtimeState } from './runtime.js';

@@ -1,6 +1,7 @@
 // File access inside an instance: the helper's target (running: init pid; stopped: rootfs) and LXD's header rules.
 import { ApiError } from '@lodge/api';
-import { FileError, type FileTarget } from '../sys/helper.js';
+import { FileError } from '../sys/helper.js';
+import type { FileTarget } from '../sys/helper-files.js';
 import type { InstanceContext } from './context.js';
 import { runtimeState } from './runtime.js';
 import type { InstanceView } from './view.js';

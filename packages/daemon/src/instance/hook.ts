@@ -1,5 +1,5 @@
 // The command LXC runs after a container stops: the native helper tells lodged in a few milliseconds.
-import { notifyHookCommand } from '../sys/helper.js';
+import { notifyHookCommand } from '../sys/helper-notify.js';
 import { join } from 'node:path';
 
 export function hookCommand(dir: string, project: string, name: string): string {

@@ -9,7 +9,7 @@ import type { ImageRecord, ProfileRecord } from '../db/records.js';
 import type { Tx } from '../db/store.js';
 import type { LifecycleOptions } from '../events/hub.js';
 import type { OperationOptions } from '../operations/operation.js';
-import type { FileTarget } from '../sys/helper.js';
+import type { FileTarget } from '../sys/helper-files.js';
 import { criuStatus } from '../sys/criu.js';
 import { etagOf } from '../util/etag.js';
 import { KeyedLock } from '../util/lock.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import type { Runner } from '../sys/runner.js';
-import { netcatShell } from '../sys/helper.js';
+import { netcatShell } from '../sys/helper-notify.js';
 import type { Channel } from './channel.js';
 
 export type RsyncFeature = 'xattrs' | 'delete' | 'compress' | 'bidirectional';

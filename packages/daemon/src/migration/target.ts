@@ -8,7 +8,7 @@ import type { InstanceContext } from '../instance/context.js';
 import type { SourcePlan, SourcePlanner } from '../instance/create.js';
 import { snapshotScope, snapshotVolume } from '../instance/naming.js';
 import { criuStatus } from '../sys/criu.js';
-import { shiftTree } from '../sys/helper.js';
+import { shiftTree } from '../sys/helper-shift.js';
 import type { IdmapEntry } from '../sys/idmap.js';
 import type { Channel } from './channel.js';
 import { CriuType, FsType, decodeHeader, encodeHeader, type MigrationHeader } from './messages.js';

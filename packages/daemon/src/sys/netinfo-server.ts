@@ -2,7 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import type { InstanceStateNetwork } from '@lodge/api';
-import { checkPid, helperPath, netInfo, parseNetinfo } from './helper.js';
+import { checkPid, helperPath } from './helper.js';
+import { netInfo, parseNetinfo } from './helper-netinfo.js';
 import { ProcessRunner, type Runner } from './runner.js';
 
 type Networks = Map<number, Record<string, InstanceStateNetwork>>;

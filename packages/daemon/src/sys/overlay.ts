@@ -1,6 +1,7 @@
 // Overlay mounts of layered volumes through lodge-helper, and what is mounted where (mountinfo).
 import { readFile } from 'node:fs/promises';
-import { helperPath, mapFlags } from './helper.js';
+import { helperPath } from './helper.js';
+import { mapFlags } from './helper-shift.js';
 import type { IdmapEntry } from './idmap.js';
 import type { Runner } from './runner.js';
 
