@@ -48,15 +48,15 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
   // LXC refuses to start while the container's cgroups exist. A failed start leaves the monitor's behind, and
   // an exec's waiting helper can hold the unified leaf for a moment after the container stopped.
-  const removeCgroups = async (): Promise<void> => {
-    for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) await removeCgroup(cg);
+  const removeCgroups = (): void => {
+    for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) removeCgroup(cg);
   };
-  await removeCgroups();
+  removeCgroups();
   try {
     await launch(ctx, view, spec);
   } catch (e) {
     await ctx.pools.useDaemonView(view.rec.pool, view.names.volume).catch(() => undefined);
-    if ((await runtimeState(ctx, view)).status === 'Stopped') await removeCgroups();
+    if ((await runtimeState(ctx, view)).status === 'Stopped') removeCgroups();
     throw e;
   }
   await setVolatile(ctx, view, {
