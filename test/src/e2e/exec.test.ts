@@ -216,6 +216,20 @@ test('the command joins the container’s cgroups in every hierarchy, the helper
   await d.lxc(['start', 'c1']);
   assert.equal((await d.lxc(['exec', 'c1', '--', 'echo', 'again'])).stdout, 'again\n');
   assert.deepEqual(await helpersFor('default_c1'), []);
+
+  // A container that stops from within an exec (its init dies with the command's poweroff) leaves no cgroup:
+  // the helper's middle process is gone before the command's pid is released, so before LXC removes them.
+  for (const interactive of [false, true]) {
+    await d.lxc(['exec', 'c1', ...(interactive ? ['--force-interactive'] : []), '--', 'poweroff', '-f'], { allowFail: true });
+    await waitFor('the container to stop', async () => ((await d.client.instances.state('c1')).status === 'Stopped' ? true : undefined));
+    const left = async (): Promise<string[]> => {
+      const found: string[] = [];
+      for (const h of await readdir('/sys/fs/cgroup')) if (await stat(join('/sys/fs/cgroup', h, payload)).then(() => true, () => false)) found.push(h);
+      return found;
+    };
+    await waitFor('LXC to remove the container’s cgroups', async () => ((await left()).length === 0 ? true : undefined), 10_000).catch(async () => assert.deepEqual(await left(), [], 'cgroups left behind'));
+    await d.lxc(['start', 'c1']);
+  }
 });
 
 /** lodge-helper attach processes for one container (read from /proc: no procps needed). */

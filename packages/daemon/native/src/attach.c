@@ -130,22 +130,31 @@ static void forwarded_signals(sigset_t *set)
 			sigaddset(set, sig); /* refuses glibc's reserved signals, which is right */
 }
 
-static int wait_and_forward(pid_t pid, const sigset_t *set)
+/* 1 when pid has exited, its status in *code; 0 when not; -1 on error. Reaps it only if asked. */
+static int exited(pid_t pid, int reap, int *code)
+{
+	if (!reap)
+		return child_exit(pid, 0, code);
+	int status;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	if (r != pid || !(WIFEXITED(status) || WIFSIGNALED(status)))
+		return 0; /* stopped or continued: keep waiting */
+	*code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int wait_and_forward(pid_t pid, const sigset_t *set, int reap)
 {
 	for (;;) {
-		int status;
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r < 0 && errno != EINTR) {
-			perror("lodge-helper: waitpid");
+		int code, r = exited(pid, reap, &code);
+		if (r < 0) {
+			perror("lodge-helper: wait");
 			return EXIT_ATTACH_FAILED;
 		}
-		if (r == pid) {
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			if (WIFSIGNALED(status))
-				return 128 + WTERMSIG(status);
-			continue; /* stopped or continued: keep waiting */
-		}
+		if (r == 1)
+			return code;
 
 		siginfo_t info;
 		int sig = sigwaitinfo(set, &info);
@@ -341,9 +350,12 @@ static int run_attached(struct session *s)
 		close(s->slave); /* the command's copies are the only ones: its end is the pty's hangup */
 	if (ret < 0 || pid <= 0)
 		return fail("cannot attach to container %s", r->name);
+	/* The command is left a zombie for the helper (a subreaper) to reap: its pid, and so the
+	 * container's init when the container stops, goes only after this process left the unified
+	 * leaf, so LXC never finds it busy when it removes the container's cgroups. */
 	if (r->pty)
 		return pty_relay(s->master, r->ctl_fd, pid, &s->forward);
-	return wait_and_forward(pid, &s->forward);
+	return wait_and_forward(pid, &s->forward, 0);
 }
 
 /* Forks the child that attaches; the helper keeps only what it needs to wait for it. */
@@ -356,6 +368,8 @@ static int run(struct session *s)
 	if (sigprocmask(SIG_BLOCK, &s->forward, &s->cmd.mask) < 0)
 		return fail("sigprocmask: %s", strerror(errno));
 	pid_t helper = getpid();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	pid_t child = cg_fork_into(&s->place);
 	if (child == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -374,7 +388,10 @@ static int run(struct session *s)
 	}
 	if (child < 0)
 		return fail("cannot fork into the cgroup of container %s: %s", s->req->name, strerror(err));
-	return wait_and_forward(child, &s->forward);
+	int code = wait_and_forward(child, &s->forward, 1);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		; /* the command, handed over when the child exited */
+	return code;
 }
 
 int cmd_attach(int argc, char **argv)

@@ -28,7 +28,8 @@ int cmd_overlay(int argc, char **argv);
  * the master (close-on-exec, like the slave) or -1 with errno and the failed step in *what.
  * pty_relay: relays stdin -> master and master -> stdout, applies "resize ROWS COLS" lines read
  * from ctl (-1: none), forwards signals in set (blocked by the caller) sent by other processes to
- * pid, and returns pid's exit status once it exited and its output is drained. */
+ * pid, and returns pid's exit status once it exited and its output is drained, leaving pid a
+ * zombie (see child_exit). */
 int pty_open(int devpts, uid_t uid, gid_t gid, unsigned rows, unsigned cols, int *slave, int *index, const char **what);
 int pty_relay(int master, int ctl, pid_t pid, const sigset_t *set);
 
@@ -102,6 +103,10 @@ int is_own_ns(int fd, const char *name);
 /* The host id that id 0 of process pid's user namespace maps to (map: "uid_map"/"gid_map");
  * -1 with errno when unmapped or unreadable. */
 int64_t host_id_of_root(int pid, const char *map);
+/* Whether child pid has exited, without reaping it: 1 with its status (128+N when killed by signal
+ * N) in *code, 0 when it has not (block: wait until it has), -1 with errno. attach leaves the
+ * command a zombie so that its middle process is gone before the container can finish dying. */
+int child_exit(pid_t pid, int block, int *code);
 /* The host id that id of process pid's user namespace maps to; -1 with errno when unmapped
  * (EOVERFLOW) or unreadable. */
 int64_t host_id(int pid, const char *map, uint64_t id);

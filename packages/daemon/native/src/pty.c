@@ -241,20 +241,13 @@ static int control_read(struct control *ctl, int master)
 	return 1;
 }
 
-static int status_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
-
 enum { P_IN, P_OUT, P_MASTER, P_CTL, P_SIG, P_N };
 
 int pty_relay(int master, int ctl_fd, pid_t pid, const sigset_t *set)
 {
 	static struct queue in, out; /* stdin -> master, master -> stdout */
 	struct control ctl = { .fd = ctl_fd };
-	int in_open = 1, out_open = 1, master_open = 1, exited = 0, hung_up = 0, status = 0;
+	int in_open = 1, out_open = 1, master_open = 1, exited = 0, hung_up = 0, code = EXIT_ATTACH_FAILED;
 	int64_t exit_at = 0, last_data = 0;
 	const pid_t self = getpid();
 
@@ -262,14 +255,14 @@ int pty_relay(int master, int ctl_fd, pid_t pid, const sigset_t *set)
 	if (sfd < 0) {
 		fprintf(stderr, "lodge-helper: signalfd: %s\n", strerror(errno));
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		child_exit(pid, 1, &code);
 		return EXIT_ATTACH_FAILED;
 	}
 	int fl = fcntl(master, F_GETFL);
 	if (fl < 0 || fcntl(master, F_SETFL, fl | O_NONBLOCK) < 0) {
 		fprintf(stderr, "lodge-helper: fcntl: %s\n", strerror(errno));
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		child_exit(pid, 1, &code);
 		return EXIT_ATTACH_FAILED;
 	}
 
@@ -316,10 +309,9 @@ int pty_relay(int master, int ctl_fd, pid_t pid, const sigset_t *set)
 			fprintf(stderr, "lodge-helper: poll: %s\n", strerror(errno));
 			if (!exited) {
 				kill(pid, SIGKILL);
-				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-					;
+				child_exit(pid, 1, &code);
 			}
-			return status_code(status);
+			return code;
 		}
 
 		if (p[P_SIG].revents) {
@@ -334,14 +326,14 @@ int pty_relay(int master, int ctl_fd, pid_t pid, const sigset_t *set)
 					kill(pid, (int)si.ssi_signo);
 			}
 			if (!exited) {
-				pid_t r = waitpid(pid, &status, WNOHANG);
-				if (r == pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+				int r = child_exit(pid, 0, &code);
+				if (r == 1) {
 					exited = 1;
 					exit_at = last_data = now_ms();
 					in_open = 0;
 					queue_drop(&in, queue_len(&in));
-				} else if (r < 0 && errno != EINTR) {
-					perror("lodge-helper: waitpid");
+				} else if (r < 0) {
+					perror("lodge-helper: waitid");
 					return EXIT_ATTACH_FAILED;
 				}
 			}
@@ -398,5 +390,5 @@ int pty_relay(int master, int ctl_fd, pid_t pid, const sigset_t *set)
 			ctl.fd = -1;
 	}
 	close(sfd);
-	return status_code(status);
+	return code;
 }

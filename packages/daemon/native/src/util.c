@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -209,4 +210,18 @@ int64_t host_id(int pid, const char *map, uint64_t id)
 int64_t host_id_of_root(int pid, const char *map)
 {
 	return host_id(pid, map, 0);
+}
+
+int child_exit(pid_t pid, int block, int *code)
+{
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
+	while (waitid(P_PID, (id_t)pid, &info, flags) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (info.si_pid != pid)
+		return 0;
+	*code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+	return 1;
 }

@@ -46,8 +46,8 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
-  // LXC refuses to start while the container's cgroups exist. A failed start leaves the monitor's behind, and
-  // an exec's waiting helper can hold the unified leaf for a moment after the container stopped.
+  // LXC refuses to start while the container's cgroups exist, and leaves them behind when it cannot remove them
+  // (a failed start leaves the monitor's; anything still in one when the container stopped keeps it).
   const removeCgroups = (): void => {
     for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) removeCgroup(cg);
   };
