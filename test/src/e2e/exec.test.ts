@@ -230,6 +230,13 @@ test('the command joins the container’s cgroups in every hierarchy, the helper
     await waitFor('LXC to remove the container’s cgroups', async () => ((await left()).length === 0 ? true : undefined), 10_000).catch(async () => assert.deepEqual(await left(), [], 'cgroups left behind'));
     await d.lxc(['start', 'c1']);
   }
+
+  // Whatever empty cgroups LXC left of a container go with it.
+  await d.lxc(['stop', '--force', 'c1']);
+  const leftovers = [join('/sys/fs/cgroup/pids', payload.replace('.payload.', '.monitor.')), join('/sys/fs/cgroup/pids', payload, 'inner')];
+  for (const dir of leftovers) await mkdir(dir, { recursive: true });
+  await d.lxc(['delete', 'c1']);
+  for (const dir of leftovers) await assert.rejects(stat(dir), /ENOENT/, `${dir} removed`);
 });
 
 /** lodge-helper attach processes for one container (read from /proc: no procps needed). */

@@ -11,6 +11,7 @@ import type { InstanceContext } from './context.js';
 import { chooseIdmap } from './idmap.js';
 import { renderLxcConfig, type ContainerSpec } from './lxc/config.js';
 import type { RuntimeState } from './lxc/driver.js';
+import type { HostNames } from './naming.js';
 import { nicsStopped, prepareNics } from './nic.js';
 import { buildSpec } from './spec.js';
 import { applyTemplates } from './templates.js';
@@ -46,17 +47,13 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
-  // LXC refuses to start while the container's cgroups exist, and leaves them behind when it cannot remove them
-  // (a failed start leaves the monitor's; anything still in one when the container stopped keeps it).
-  const removeCgroups = (): void => {
-    for (const cg of [view.names.cgroupMonitor, view.names.cgroupPayload]) removeCgroup(cg);
-  };
-  removeCgroups();
+  // LXC refuses to start while the container's cgroups exist.
+  removeLeftoverCgroups(view.names);
   try {
     await launch(ctx, view, spec);
   } catch (e) {
     await ctx.pools.useDaemonView(view.rec.pool, view.names.volume).catch(() => undefined);
-    if ((await runtimeState(ctx, view)).status === 'Stopped') removeCgroups();
+    if ((await runtimeState(ctx, view)).status === 'Stopped') removeLeftoverCgroups(view.names);
     throw e;
   }
   await setVolatile(ctx, view, {
@@ -67,6 +64,14 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
     'volatile.last_state.power': 'RUNNING',
   });
   ctx.events.lifecycle(project, 'instance-started', `/1.0/instances/${seg(name)}`, lc);
+}
+
+/**
+ * The empty cgroups LXC left of a stopped container: it cannot remove one that something was still in when
+ * the container stopped, and a failed start leaves the monitor's.
+ */
+export function removeLeftoverCgroups(names: Pick<HostNames, 'cgroupMonitor' | 'cgroupPayload'>): void {
+  for (const cg of [names.cgroupMonitor, names.cgroupPayload]) removeCgroup(cg);
 }
 
 /** Network devices, the LXC config, lxc-start. */
