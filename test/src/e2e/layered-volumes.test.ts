@@ -54,6 +54,13 @@ test('a layered instance: container view while running, daemon view when stopped
   assert.equal((await d.lxc(['file', 'pull', 'c1/root/f', '-'])).stdout, 'hi\n');
   await d.lxc(['snapshot', 'c1', 's1']);
   assert.equal(await mountSourceAt(join(pool(d), 'containers-snapshots', 'default_c1', 's1', 'rootfs')), 'lodge-snap');
+  // Reads of a stopped instance (backups, migration) open a view of their own. The daemon's view is away for a
+  // moment while a start or a stop swaps views: an export made then still has every file (a migration's final
+  // pass once sent an empty rootfs).
+  await run('umount', [rootfs]);
+  await d.lxc(['export', 'c1', join(d.dir, 'stopped.tar.gz'), '--instance-only']);
+  const listing = (await run('tar', ['-tzf', join(d.dir, 'stopped.tar.gz')])).stdout.split('\n');
+  for (const f of ['backup/container/rootfs/bin/busybox', 'backup/container/rootfs/root/f']) assert.ok(listing.includes(f), `${f} exported`);
   await d.lxc(['start', 'c1']);
   assert.equal(await mountSourceAt(rootfs), 'lodge-ct');
   // A backup of the running instance reads an unshifted view of its own.

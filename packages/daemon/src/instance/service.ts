@@ -71,6 +71,11 @@ export class InstanceService {
     return this.locks.run(this.key(project, name), fn);
   }
 
+  /** Runs fn holding the instance, for work elsewhere that must not overlap its operations (a migration's final pass). */
+  exclusive<T>(project: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(project, name, fn);
+  }
+
   private async views(project: string | undefined): Promise<InstanceView[]> {
     return this.ctx.store.read(async (tx) => {
       const recs = project === undefined ? await tx.instances.all() : (await tx.instances.list(project)).map((value) => ({ scope: project, name: value.name, value }));

@@ -29,6 +29,8 @@ export interface SourceRequest {
    * and the target boots it (as LXD's target resumes a CRIU dump). It stays stopped here unless the transfer fails.
    */
   stopForFinalPass?: boolean;
+  /** Runs fn holding the instance, as the daemon's own stop does (its post-stop bookkeeping then waits). */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 interface SendPlan {
@@ -36,6 +38,7 @@ interface SendPlan {
   features: RsyncFeature[];
   status: 'Running' | 'Frozen';
   stop: boolean;
+  exclusive: SourceRequest['exclusive'];
   progress: (n: number) => void;
 }
 
@@ -47,9 +50,13 @@ interface SendPlan {
 async function finalPass(ctx: InstanceContext, plan: SendPlan, send: () => Promise<void>): Promise<void> {
   const lxcName = plan.view.names.lxc;
   if (plan.stop) {
-    if (plan.status === 'Frozen') await ctx.lxc.unfreeze(plan.view.names);
-    await ctx.lxc.stop(lxcName, { force: false, timeoutS: 30 });
-    return send();
+    // Held until the pass is sent: the post-stop bookkeeping swaps a layered volume's mounts, which must not
+    // happen under the pass (it read an empty rootfs and deleted the target's).
+    return plan.exclusive(async () => {
+      if (plan.status === 'Frozen') await ctx.lxc.unfreeze(plan.view.names);
+      await ctx.lxc.stop(lxcName, { force: false, timeoutS: 30 });
+      await send();
+    });
   }
   if (plan.status !== 'Frozen') await ctx.lxc.freeze(plan.view.names);
   try {
@@ -96,6 +103,7 @@ export async function runSource(ctx: InstanceContext, req: SourceRequest, ch: { 
       features: featuresOf(answer.rsyncFeatures),
       status: status === 'Frozen' ? 'Frozen' : 'Running',
       stop: req.stopForFinalPass === true,
+      exclusive: req.exclusive,
       progress: (n) => op.setMetadata({ fs_progress: `${view.rec.name}: ${(n / 1e6).toFixed(2)}MB` }),
     };
     const wanted = new Set(answer.snapshotNames.length > 0 || answer.refresh ? answer.snapshotNames : snaps.map((s) => s.name));
