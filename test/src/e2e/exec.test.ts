@@ -33,6 +33,10 @@ test('exit codes, stdout/stderr apart, stdin, environment, user and cwd', async 
   assert.equal(user.stdout, '1000\n1000\n/tmp\n');
   const missing = await d.lxc(['exec', 'c1', '--', 'no-such-command'], { allowFail: true });
   assert.equal(missing.code, 127);
+  // The helper refuses before the go: what it says reaches stderr all the same.
+  const unmapped = await d.lxc(['exec', 'c1', '--user', '4294967000', '--', 'true'], { allowFail: true });
+  assert.equal(unmapped.code, 125);
+  assert.match(unmapped.stderr, /uid 4294967000 is not mapped in container default_c1/);
   await d.lxc(['config', 'set', 'c1', 'environment.GREETING', 'hello']);
   assert.equal((await d.lxc(['exec', 'c1', '--', 'sh', '-c', 'echo $GREETING'])).stdout.trim(), 'hello');
 });

@@ -20,7 +20,7 @@ import { createWriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { InstanceExecControl, InstanceExecPost } from '@lodge/api';
 import { ApiError } from '@lodge/api';
 import type { WsConn } from '../http/websocket.js';
@@ -169,6 +169,9 @@ function handleControl(conn: WsConn | undefined, onMsg: (m: InstanceExecControl)
 
 interface Gated {
   child: ChildProcess;
+  /** The helper's output, kept from the start: Node drops what an exited child wrote to a pipe nobody reads. */
+  stdout: Readable;
+  stderr: Readable;
   exited: Promise<number>;
   go(): void;
   cancel(): void;
@@ -180,6 +183,9 @@ function spawnGated(ctx: InstanceContext, s: Session): Gated {
   const child = ctx.runner.spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   const gate = child.stdio[3] as Writable;
   gate.on('error', () => undefined);
+  // A helper that fails before the go (an unmapped uid) says why on stderr, which must reach the client.
+  const stdout = child.stdout!.pipe(new PassThrough());
+  const stderr = child.stderr!.pipe(new PassThrough());
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (c, sig) => resolve(exitStatus(c, sig)));
     child.on('error', (e) => {
@@ -189,12 +195,14 @@ function spawnGated(ctx: InstanceContext, s: Session): Gated {
   });
   return {
     child,
+    stdout,
+    stderr,
     exited,
     go: () => gate.end('g'),
     cancel: () => {
       gate.destroy();
-      child.stdout?.resume();
-      child.stderr?.resume();
+      stdout.resume();
+      stderr.resume();
     },
   };
 }
@@ -219,7 +227,7 @@ async function runPiped(s: Session, conns: Map<string, WsConn>, gated: Gated): P
       if (!exited && child.pid) child.kill('SIGKILL');
     },
   );
-  const pipes = (['1', '2'] as const).map((fd) => pump(fd === '1' ? child.stdout : child.stderr, conns.get(fd)));
+  const pipes = (['1', '2'] as const).map((fd) => pump(fd === '1' ? gated.stdout : gated.stderr, conns.get(fd)));
   gated.go();
   const code = await gated.exited;
   exited = true;
