@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage:\n"
-	      "  lodge-helper attach --lxcpath DIR --name NAME [--uid N] [--gid N] [--cwd PATH]\n"
+	      "  lodge-helper attach --lxcpath DIR --name NAME --cgroup CGROUP [--uid N] [--gid N] [--cwd PATH]\n"
 	      "                      [--env K=V]... [--pty ROWSxCOLS [--control-fd N] | --wait-fd N] -- CMD [ARG...]\n"
 	      "  lodge-helper file (--pid PID | --root DIR) get|stat PATH\n"
 	      "  lodge-helper file (--pid PID | --root DIR) put PATH --type file|directory|symlink\n"

@@ -166,10 +166,11 @@ static int stage_layer(int stage, int tree, const char *name)
 	return fd;
 }
 
+/* Hands fd (closed here) to the overlay as key; fd < 0 is a failed open of path, reported. */
 static int set_fd(int fs, const char *key, int fd, const char *path)
 {
 	if (fd < 0)
-		return -1;
+		return report_about(errno, key, path, NULL), -1;
 	int r = fsconfig(fs, FSCONFIG_SET_FD, key, NULL, fd);
 	if (r < 0)
 		report_about(errno, key, path, NULL);
@@ -196,12 +197,14 @@ static int set_layers(int fs, const struct overlay_opts *o, int userns)
 			return -1;
 	}
 	if (o->rw) {
-		int rw = trees[o->n_lower];
-		if (mkdirat(stage, "rw", 0700) < 0 || move_mount(rw, "", stage, "rw", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return report_about(errno, "stage layer", o->rw, NULL);
-		if (set_fd(fs, "upperdir", openat(stage, "rw/upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), o->rw) < 0 ||
-		    set_fd(fs, "workdir", openat(stage, "rw/work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), o->rw) < 0)
+		int rw = stage_layer(stage, trees[o->n_lower], "rw");
+		if (rw < 0)
 			return -1;
+		int r = set_fd(fs, "upperdir", openat(rw, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), o->rw);
+		if (r == 0)
+			r = set_fd(fs, "workdir", openat(rw, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), o->rw);
+		close(rw);
+		return r;
 	}
 	return 0;
 }
@@ -279,7 +282,7 @@ int cmd_overlay(int argc, char **argv)
 		return report(errno, "overlay source", NULL);
 	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
 		if (fsconfig(fs, FSCONFIG_SET_STRING, off[i], "off", 0) < 0)
-			return report(errno, "overlay option", off[i]);
+			return report_about(errno, "overlay option", off[i], NULL);
 	if (set_layers(fs, &o, userns) < 0)
 		return 1;
 	if (o.n_maps > 0 && become_mapped_root(&o) < 0)

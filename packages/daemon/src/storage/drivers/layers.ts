@@ -10,7 +10,7 @@
 //   - snapshot: a read-only stack of its upper over the image.
 // Only one read-write overlay uses an upper directory at a time: the views are swapped at start and stop.
 import { constants } from 'node:fs';
-import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists, tempName } from '../../sys/fs.js';
 import type { IdmapEntry } from '../../sys/idmap.js';
@@ -34,7 +34,8 @@ export class Layers {
   }
 
   isLayered(vol: Volume): Promise<boolean> {
-    return exists(join(this.dir(vol), 'image'));
+    // A file: an instance's snapshot directory holds one directory per snapshot, and a snapshot may be named "image".
+    return lstat(join(this.dir(vol), 'image')).then((st) => st.isFile(), () => false);
   }
 
   /** Layers pay off where copies cost bytes (no reflinks) and the kernel can idmap overlay layers. */
@@ -225,17 +226,16 @@ export class Layers {
     return Number.isFinite(n) ? n : undefined;
   }
 
-  /** Fingerprints of the images that layered volumes of the pool stand on. */
+  /** Fingerprints of the images that the pool's layered instances and snapshots stand on (each one's `image` file). */
   private async imagesInUse(pool: Pick<Volume, 'pool' | 'poolConfig'>): Promise<Set<string>> {
-    const used = new Set<string>();
     const base = join(this.poolDir(pool), 'layers');
-    const walk = async (dir: string, depth: number): Promise<void> => {
-      for (const n of await readdir(dir).catch(() => [] as string[])) {
-        if (n === 'image' && depth > 1) used.add((await readFile(join(dir, n), 'utf8')).trim());
-        else if (depth < 3) await walk(join(dir, n), depth + 1);
-      }
-    };
-    await walk(base, 0);
+    const children = async (dir: string): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).map((n) => join(dir, n));
+    const volumes = [...(await children(join(base, 'containers'))), ...(await Promise.all((await children(join(base, 'containers-snapshots'))).map(children))).flat()];
+    const used = new Set<string>();
+    for (const dir of volumes) {
+      const fp = await readFile(join(dir, 'image'), 'utf8').catch(() => undefined);
+      if (fp) used.add(fp.trim());
+    }
     return used;
   }
 
@@ -249,9 +249,10 @@ export class Layers {
   }
 
   private async pruneRetired(pool: Pick<Volume, 'pool' | 'poolConfig'>, fp: string): Promise<void> {
-    if (!fp || (await this.imagesInUse(pool)).has(fp)) return;
     const retired = join(this.poolDir(pool), 'images-retired');
-    for (const n of (await readdir(retired).catch(() => [] as string[])).filter((x) => x.startsWith(`${fp}-`))) await rm(join(retired, n), { recursive: true, force: true });
+    const kept = (await readdir(retired).catch(() => [] as string[])).filter((x) => x.startsWith(`${fp}-`));
+    if (!fp || kept.length === 0 || (await this.imagesInUse(pool)).has(fp)) return;
+    for (const n of kept) await rm(join(retired, n), { recursive: true, force: true });
   }
 
   /** After a host reboot nothing is mounted: every layered volume gets its daemon view back (running ones keep theirs). */
