@@ -72,6 +72,6 @@ if (values.write) {
   const readme = join(repo, 'bench', 'README.md');
   const text = await readFile(readme, 'utf8');
   const mark = values.fs === 'host' ? 'results' : `results-${values.fs}`;
-  const section = `<!-- ${mark}:start -->\nMeasured ${date} against LXD ${lxdVersion}, both daemons on ${fsName}, median of ${values.rounds} alternating runs per case (21 for exec and list; the runs column):\n\n${table}\n<!-- ${mark}:end -->`;
+  const section = `<!-- ${mark}:start -->\nMeasured ${date} against LXD ${lxdVersion}, both daemons on ${fsName}, median of alternating runs per case (how many: the runs column):\n\n${table}\n<!-- ${mark}:end -->`;
   await writeFile(readme, text.replace(new RegExp(`<!-- ${mark}:start -->[\\s\\S]*<!-- ${mark}:end -->`), section));
 }

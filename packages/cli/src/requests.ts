@@ -2,7 +2,6 @@
 // structs), so that lodged, LXD and request captures see what lxc sends.
 import { zeroTime, type ImagesPost } from '@lodge/api';
 
-
 /** api.ImagesPost with every field, in struct order (ImagePut, filename, source, compression_algorithm, aliases). */
 export function imagesPost(b: ImagesPost): Record<string, unknown> {
   const s = b.source;

@@ -43,7 +43,6 @@ export function keptWhenCopying(key: string): boolean {
   return !key.startsWith('volatile.');
 }
 
-/** lxc's `-c key=value` parsing for copy (no legacy form). */
 /** The overrides copy applies to the source's config and devices: -c, -d, -p/--no-profiles, -e, --storage. */
 export function applyOverrides(
   entry: { config: Record<string, string>; devices: Devices; profiles: string[]; ephemeral: boolean },

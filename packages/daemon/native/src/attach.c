@@ -130,25 +130,11 @@ static void forwarded_signals(sigset_t *set)
 			sigaddset(set, sig); /* refuses glibc's reserved signals, which is right */
 }
 
-/* 1 when pid has exited, its status in *code; 0 when not; -1 on error. Reaps it only if asked. */
-static int exited(pid_t pid, int reap, int *code)
-{
-	if (!reap)
-		return child_exit(pid, 0, code);
-	int status;
-	pid_t r = waitpid(pid, &status, WNOHANG);
-	if (r < 0)
-		return errno == EINTR ? 0 : -1;
-	if (r != pid || !(WIFEXITED(status) || WIFSIGNALED(status)))
-		return 0; /* stopped or continued: keep waiting */
-	*code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return 1;
-}
-
-static int wait_and_forward(pid_t pid, const sigset_t *set, int reap)
+/* Forwards signals to pid until it exits; returns its status, leaving it a zombie (child_exit). */
+static int wait_and_forward(pid_t pid, const sigset_t *set)
 {
 	for (;;) {
-		int code, r = exited(pid, reap, &code);
+		int code, r = child_exit(pid, 0, &code);
 		if (r < 0) {
 			perror("lodge-helper: wait");
 			return EXIT_ATTACH_FAILED;
@@ -355,7 +341,7 @@ static int run_attached(struct session *s)
 	 * leaf, so LXC never finds it busy when it removes the container's cgroups. */
 	if (r->pty)
 		return pty_relay(s->master, r->ctl_fd, pid, &s->forward);
-	return wait_and_forward(pid, &s->forward, 0);
+	return wait_and_forward(pid, &s->forward);
 }
 
 /* Forks the child that attaches; the helper keeps only what it needs to wait for it. */
@@ -388,9 +374,9 @@ static int run(struct session *s)
 	}
 	if (child < 0)
 		return fail("cannot fork into the cgroup of container %s: %s", s->req->name, strerror(err));
-	int code = wait_and_forward(child, &s->forward, 1);
+	int code = wait_and_forward(child, &s->forward);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
-		; /* the command, handed over when the child exited */
+		; /* the child, and the command it handed over when it exited */
 	return code;
 }
 

@@ -71,6 +71,11 @@ static int fs_type(int fd, long *type)
  * missing. Returns its descriptor, -2 when the container has no unified cgroup, -1 on error. */
 static int open_unified(int hierarchy, const char *base, pid_t init)
 {
+	char leaf[512];
+	snprintf(leaf, sizeof(leaf), "%s/.lxc", base);
+	int fd = openat(hierarchy, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd; /* the common case: an earlier exec made it */
 	int dir = openat(hierarchy, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return errno == ENOENT ? -2 : -1;
@@ -89,11 +94,11 @@ static int open_unified(int hierarchy, const char *base, pid_t init)
 		errno = err;
 		return -1;
 	}
-	int leaf = openat(dir, ".lxc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dir, ".lxc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int err = errno;
 	close(dir);
 	errno = err;
-	return leaf;
+	return fd;
 }
 
 /* Adds base/tasks of a v1 hierarchy; a hierarchy where the container has no cgroup is skipped. */
@@ -130,20 +135,14 @@ static int add_hierarchy(struct cg_place *p, int fd, const char *base, pid_t ini
 	return 0;
 }
 
-static int scan_hierarchies(struct cg_place *p, int root, const char *base, pid_t init)
+static int scan_hierarchies(struct cg_place *p, DIR *d, const char *base, pid_t init)
 {
+	int root = dirfd(d);
 	long type;
 	if (fs_type(root, &type) < 0)
 		return -1;
 	if (type == CGROUP2_SUPER_MAGIC) /* a cgroup2-only host */
 		return add_hierarchy(p, root, base, init);
-	int dup_fd = dup(root);
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		return -1;
-	}
 	struct dirent *e;
 	int ret = 0;
 	while (ret == 0 && (e = readdir(d))) {
@@ -157,7 +156,6 @@ static int scan_hierarchies(struct cg_place *p, int root, const char *base, pid_
 		close(fd);
 		errno = err;
 	}
-	closedir(d);
 	return ret;
 }
 
@@ -176,12 +174,12 @@ int cg_place_open(struct cg_place *p, const char *base, pid_t init, const char *
 		return -1;
 	}
 	*what = "opening its hierarchies";
-	int root = open(cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
+	DIR *d = opendir(cgroup_root);
+	if (!d)
 		return -1;
-	int ret = scan_hierarchies(p, root, base, init);
+	int ret = scan_hierarchies(p, d, base, init);
 	int err = errno;
-	close(root);
+	closedir(d);
 	if (ret < 0) {
 		cg_place_close(p);
 		errno = err;

@@ -6,7 +6,6 @@ import type { LifecycleOptions } from '../events/hub.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { deleteAllBackups } from './backups.js';
-import { removeLeftoverCgroups } from './runtime.js';
 import { deleteAllSnapshots } from './snapshots.js';
 import { loadView } from './view.js';
 
@@ -21,7 +20,7 @@ export async function deleteInstanceNow(ctx: InstanceContext, project: string, n
   await deleteAllBackups(ctx, project, name);
   await ctx.pools.deleteVolume(view.rec.pool, 'containers', view.names.volume);
   await ctx.lxc.removeRuntime(view.names.lxc);
-  removeLeftoverCgroups(view.names);
+  ctx.lxc.removeCgroups(view.names);
   await rm(ctx.paths.instanceLogs(view.names.lxc), { recursive: true, force: true });
   await rm(ctx.paths.deviceNodes(view.names.lxc), { recursive: true, force: true });
   await rm(ctx.paths.seccompProfile(view.names.lxc), { force: true });

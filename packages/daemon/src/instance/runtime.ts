@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { ApiError, formatTime } from '@lodge/api';
 import { isTrue } from '../config/validators.js';
 import type { LifecycleOptions } from '../events/hub.js';
-import { removeCgroup } from '../sys/cgroup.js';
 import type { IdmapEntry } from '../sys/idmap.js';
 import { seg } from '../util/url.js';
 import type { InstanceContext } from './context.js';
 import { chooseIdmap } from './idmap.js';
 import { renderLxcConfig, type ContainerSpec } from './lxc/config.js';
 import type { RuntimeState } from './lxc/driver.js';
-import type { HostNames } from './naming.js';
 import { nicsStopped, prepareNics } from './nic.js';
 import { buildSpec } from './spec.js';
 import { applyTemplates } from './templates.js';
@@ -47,13 +45,12 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
   await applyTemplates(ctx, view, volume, trigger);
   const spec = await buildSpec(ctx, view, rootfs, idmap.map);
   spec.rootfsIdmapped = await ctx.pools.prepareStart(view.rec.pool, view.names.volume, idmap.map);
-  // LXC refuses to start while the container's cgroups exist.
-  removeLeftoverCgroups(view.names);
+  ctx.lxc.removeCgroups(view.names);
   try {
     await launch(ctx, view, spec);
   } catch (e) {
     await ctx.pools.useDaemonView(view.rec.pool, view.names.volume).catch(() => undefined);
-    if ((await runtimeState(ctx, view)).status === 'Stopped') removeLeftoverCgroups(view.names);
+    if ((await runtimeState(ctx, view)).status === 'Stopped') ctx.lxc.removeCgroups(view.names);
     throw e;
   }
   await setVolatile(ctx, view, {
@@ -64,14 +61,6 @@ export async function startInstance(ctx: InstanceContext, project: string, name:
     'volatile.last_state.power': 'RUNNING',
   });
   ctx.events.lifecycle(project, 'instance-started', `/1.0/instances/${seg(name)}`, lc);
-}
-
-/**
- * The empty cgroups LXC left of a stopped container: it cannot remove one that something was still in when
- * the container stopped, and a failed start leaves the monitor's.
- */
-export function removeLeftoverCgroups(names: Pick<HostNames, 'cgroupMonitor' | 'cgroupPayload'>): void {
-  for (const cg of [names.cgroupMonitor, names.cgroupPayload]) removeCgroup(cg);
 }
 
 /** Network devices, the LXC config, lxc-start. */

@@ -67,13 +67,9 @@ export class InstanceService {
     return `${project}/${name}`;
   }
 
-  private withLock<T>(project: string, name: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs fn holding the instance; also for work elsewhere that must not overlap its operations (a migration's final pass). */
+  withLock<T>(project: string, name: string, fn: () => Promise<T>): Promise<T> {
     return this.locks.run(this.key(project, name), fn);
-  }
-
-  /** Runs fn holding the instance, for work elsewhere that must not overlap its operations (a migration's final pass). */
-  exclusive<T>(project: string, name: string, fn: () => Promise<T>): Promise<T> {
-    return this.withLock(project, name, fn);
   }
 
   private async views(project: string | undefined): Promise<InstanceView[]> {

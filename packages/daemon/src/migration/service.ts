@@ -44,7 +44,7 @@ export class MigrationService {
     if (snapshot !== undefined) await this.instances.snapshot(project, name, snapshot);
     const stopForFinalPass = snapshot === undefined && post.live === true && (await runtimeState(this.ctx, view)).status !== 'Stopped' && (await this.noLive(name, view.rec.ephemeral));
     const base = { project, description: 'Migrating instance', resources: resources(name) };
-    const run = (ctx: OperationContext, ch: Record<string, Channel>): Promise<void> => runSource(this.ctx, { project, name, post, snapshot, stopForFinalPass, exclusive: (fn) => this.instances.exclusive(project, name, fn) }, { control: ch.control!, fs: ch.fs! }, ctx);
+    const run = (ctx: OperationContext, ch: Record<string, Channel>): Promise<void> => runSource(this.ctx, { project, name, post, snapshot, stopForFinalPass, exclusive: (fn) => this.instances.withLock(project, name, fn) }, { control: ch.control!, fs: ch.fs! }, ctx);
     const target = post.target;
     if (target?.operation) {
       return {

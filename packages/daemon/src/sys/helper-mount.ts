@@ -19,7 +19,7 @@ export interface MountOptions {
 }
 
 /** Mounts and umounts can block on a filesystem the container serves (FUSE): never wait forever. */
-const MOUNT_TIMEOUT_MS = 30_000;
+export const MOUNT_TIMEOUT_MS = 30_000;
 
 function checkTarget(target: string): void {
   checkString('target', target);

@@ -1,6 +1,7 @@
 // Overlay mounts of layered volumes through lodge-helper, and what is mounted where (mountinfo).
 import { readFile } from 'node:fs/promises';
-import { helperPath } from './helper.js';
+import { runHelper } from './helper.js';
+import { MOUNT_TIMEOUT_MS } from './helper-mount.js';
 import { mapFlags } from './helper-shift.js';
 import type { IdmapEntry } from './idmap.js';
 import type { Runner } from './runner.js';
@@ -27,8 +28,9 @@ export function overlayArgs(o: OverlayMount): string[] {
   return args;
 }
 
+/** Errors are the helper's FileErrors (message, errno). */
 export async function mountOverlay(runner: Runner, o: OverlayMount): Promise<void> {
-  await runner.run(helperPath(), overlayArgs(o), { timeoutMs: 30_000 });
+  await runHelper(overlayArgs(o), { runner }, MOUNT_TIMEOUT_MS);
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */

@@ -1,7 +1,7 @@
 // LXC driver: writes container configs and runs lxc-start/stop/freeze through the Runner; reads state from cgroups.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cgroupPids, processInCgroup, readCgroup, readCgroupNumber, readKernelFile, writeCgroup } from '../../sys/cgroup.js';
+import { cgroupPids, processInCgroup, readCgroup, readCgroupNumber, readKernelFile, removeCgroup, writeCgroup } from '../../sys/cgroup.js';
 import type { Runner } from '../../sys/runner.js';
 import type { CgroupSetting } from './limits.js';
 
@@ -54,6 +54,14 @@ export class LxcDriver {
 
   async removeRuntime(lxcName: string): Promise<void> {
     await rm(this.dir(lxcName), { recursive: true, force: true });
+  }
+
+  /**
+   * The empty cgroups LXC left of a stopped container: it cannot remove one that something was still in when
+   * the container stopped, a failed start leaves the monitor's, and it refuses to start while they exist.
+   */
+  removeCgroups(names: { cgroupMonitor: string; cgroupPayload: string }): void {
+    for (const cg of [names.cgroupMonitor, names.cgroupPayload]) removeCgroup(cg);
   }
 
   /** Starts the container (lxc-start daemonizes its monitor, so it outlives us) and records its init pid. */

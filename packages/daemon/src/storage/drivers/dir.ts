@@ -171,9 +171,10 @@ export class DirDriver implements StorageDriver {
   }
 
   async openReadView(vol: Volume): Promise<ReadView> {
-    // A layered volume is always read through a view of its own: the mounts of the daemon's and the container's
-    // views are swapped at start and stop, and a read of the mount point in between finds an empty directory.
-    if (await this.layers.isLayered(vol)) return this.layers.openReadView(vol);
+    // A layered instance volume is always read through a view of its own: the mounts of the daemon's and the
+    // container's views are swapped at start and stop, and a read of the mount point in between finds an empty
+    // directory. A snapshot's read-only view is never swapped.
+    if (vol.kind === 'containers' && (await this.layers.isLayered(vol))) return this.layers.openReadView(vol);
     return { path: this.mountPath(vol), close: async () => undefined };
   }
 

@@ -18,7 +18,7 @@ import { mountAt, mountOverlay, mountsUnder, unmountAll } from '../../sys/overla
 import type { Runner } from '../../sys/runner.js';
 import type { ReadView, Volume } from '../driver.js';
 
-export const views = { daemon: 'lodge-view', container: 'lodge-ct', snapshot: 'lodge-snap', read: 'lodge-read' } as const;
+const views = { daemon: 'lodge-view', container: 'lodge-ct', snapshot: 'lodge-snap', read: 'lodge-read' } as const;
 
 export class Layers {
   private readonly usable = new Map<string, Promise<boolean>>();
